@@ -1,0 +1,87 @@
+//! What the audit log records. Every change that matters is written with one of these
+//! actions, in the same transaction as the change itself.
+
+/// The kinds of change the audit log records, with a stable key for storage and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    AccountRegistered,
+    AccountCreatedByStaff,
+    AccountCommunitySet,
+    PasswordReset,
+    RoleGranted,
+    CommunityCreated,
+    CommunityRenamed,
+    CourtyardCreated,
+    OrganisationCreated,
+    ImportCommunities,
+    ImportResidents,
+    SeasonCreated,
+    SeasonAdvanced,
+    SeasonMovedBack,
+    SeasonCalendarSet,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 15] = [
+        AuditAction::AccountRegistered,
+        AuditAction::AccountCreatedByStaff,
+        AuditAction::AccountCommunitySet,
+        AuditAction::PasswordReset,
+        AuditAction::RoleGranted,
+        AuditAction::CommunityCreated,
+        AuditAction::CommunityRenamed,
+        AuditAction::CourtyardCreated,
+        AuditAction::OrganisationCreated,
+        AuditAction::ImportCommunities,
+        AuditAction::ImportResidents,
+        AuditAction::SeasonCreated,
+        AuditAction::SeasonAdvanced,
+        AuditAction::SeasonMovedBack,
+        AuditAction::SeasonCalendarSet,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            AuditAction::AccountRegistered => "account.registered",
+            AuditAction::AccountCreatedByStaff => "account.created_by_staff",
+            AuditAction::AccountCommunitySet => "account.community_set",
+            AuditAction::PasswordReset => "account.password_reset",
+            AuditAction::RoleGranted => "account.role_granted",
+            AuditAction::CommunityCreated => "community.created",
+            AuditAction::CommunityRenamed => "community.renamed",
+            AuditAction::CourtyardCreated => "courtyard.created",
+            AuditAction::OrganisationCreated => "organisation.created",
+            AuditAction::ImportCommunities => "import.communities",
+            AuditAction::ImportResidents => "import.residents",
+            AuditAction::SeasonCreated => "season.created",
+            AuditAction::SeasonAdvanced => "season.advanced",
+            AuditAction::SeasonMovedBack => "season.moved_back",
+            AuditAction::SeasonCalendarSet => "season.calendar_set",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The message id of the action's label (`audit-account-registered`, ...).
+    pub fn message_id(self) -> String {
+        format!("audit-{}", self.key().replace(['.', '_'], "-"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_keys_are_unique_and_round_trip() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_key(action.key()), Some(action));
+        }
+        let mut keys: Vec<_> = AuditAction::ALL.iter().map(|a| a.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), AuditAction::ALL.len());
+    }
+}

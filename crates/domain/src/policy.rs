@@ -1,0 +1,230 @@
+//! The one place where permission is decided.
+//!
+//! Handlers describe what a person is trying to do as an [`Action`] (with the ids of the
+//! street, community or organisation it concerns) and ask [`decide`]. Nothing else in the
+//! code base compares roles, so the authorisation matrix test can walk every route and
+//! trust that what it sees is the whole story.
+
+use crate::account::Role;
+use serde::{Deserialize, Serialize};
+
+/// A role held for a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Grant {
+    StreetAdmin { street_id: i64 },
+    Coordinator { community_id: i64 },
+    SocialWorker { org_id: i64 },
+}
+
+impl Grant {
+    pub fn role(self) -> Role {
+        match self {
+            Grant::StreetAdmin { .. } => Role::StreetAdmin,
+            Grant::Coordinator { .. } => Role::Coordinator,
+            Grant::SocialWorker { .. } => Role::SocialWorker,
+        }
+    }
+
+    pub fn scope_id(self) -> i64 {
+        match self {
+            Grant::StreetAdmin { street_id } => street_id,
+            Grant::Coordinator { community_id } => community_id,
+            Grant::SocialWorker { org_id } => org_id,
+        }
+    }
+
+    pub fn from_parts(role: Role, scope_id: i64) -> Option<Self> {
+        match role {
+            Role::StreetAdmin => Some(Grant::StreetAdmin { street_id: scope_id }),
+            Role::Coordinator => Some(Grant::Coordinator { community_id: scope_id }),
+            Role::SocialWorker => Some(Grant::SocialWorker { org_id: scope_id }),
+            Role::Resident => None,
+        }
+    }
+}
+
+/// A logged-in person, with every role they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    pub fn is_street_admin_of(&self, street: i64) -> bool {
+        self.grants
+            .iter()
+            .any(|g| *g == Grant::StreetAdmin { street_id: street })
+    }
+
+    fn coordinates(&self, community: i64) -> bool {
+        self.grants.iter().any(|g| {
+            *g == Grant::Coordinator {
+                community_id: community,
+            }
+        })
+    }
+
+    fn works_for(&self, org: i64) -> bool {
+        self.grants
+            .iter()
+            .any(|g| *g == Grant::SocialWorker { org_id: org })
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        role == Role::Resident || self.grants.iter().any(|g| g.role() == role)
+    }
+}
+
+/// A community named together with the street it belongs to, so that a street admin's
+/// rights reach down to it without a database look-up here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommunityRef {
+    pub community_id: i64,
+    pub street_id: i64,
+}
+
+/// What someone is trying to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read a public page: home, communities, published results.
+    ReadPublic,
+    /// Read or change one's own account page (community, password).
+    ManageOwnAccount,
+    /// Manage a street's organisation: communities, courtyards, organisations, imports.
+    ManageStreet { street_id: i64 },
+    /// Read a street's audit log.
+    ReadAudit { street_id: i64 },
+    /// Move a street's season to another step.
+    SteerSeason { street_id: i64 },
+    /// Grant or withdraw a coordinator, social worker or admin role in a street.
+    GrantRoles { street_id: i64 },
+    /// See a community's residents, create an account for one without a phone,
+    /// and reset a resident's password.
+    ManageResidents(CommunityRef),
+    /// See an organisation's page for its own staff.
+    WorkForOrganisation { org_id: i64 },
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// Nobody is logged in: the page should offer to log in.
+    NotLoggedIn,
+    /// Logged in, but this person may not do it.
+    Forbidden,
+}
+
+/// Decides whether `actor` (None when nobody is logged in) may do `action`.
+pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
+    if action == Action::ReadPublic {
+        return Ok(());
+    }
+    let Some(actor) = actor else {
+        return Err(Denial::NotLoggedIn);
+    };
+    let allowed = match action {
+        Action::ReadPublic | Action::ManageOwnAccount => true,
+        Action::ManageStreet { street_id }
+        | Action::ReadAudit { street_id }
+        | Action::SteerSeason { street_id }
+        | Action::GrantRoles { street_id } => actor.is_street_admin_of(street_id),
+        Action::ManageResidents(c) => {
+            actor.coordinates(c.community_id) || actor.is_street_admin_of(c.street_id)
+        }
+        Action::WorkForOrganisation { org_id } => actor.works_for(org_id),
+    };
+    if allowed { Ok(()) } else { Err(Denial::Forbidden) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(grants: &[Grant]) -> Actor {
+        Actor {
+            account_id: 1,
+            grants: grants.to_vec(),
+        }
+    }
+
+    const NANHU: CommunityRef = CommunityRef {
+        community_id: 10,
+        street_id: 1,
+    };
+
+    #[test]
+    fn anyone_reads_public_pages_but_must_log_in_for_the_rest() {
+        assert_eq!(decide(None, Action::ReadPublic), Ok(()));
+        assert_eq!(decide(None, Action::ManageOwnAccount), Err(Denial::NotLoggedIn));
+        assert_eq!(
+            decide(None, Action::ManageStreet { street_id: 1 }),
+            Err(Denial::NotLoggedIn)
+        );
+    }
+
+    #[test]
+    fn a_resident_manages_only_their_own_account() {
+        let resident = actor(&[]);
+        assert_eq!(decide(Some(&resident), Action::ManageOwnAccount), Ok(()));
+        assert_eq!(
+            decide(Some(&resident), Action::ManageResidents(NANHU)),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(Some(&resident), Action::ReadAudit { street_id: 1 }),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn a_coordinator_manages_residents_of_their_community_only() {
+        let coordinator = actor(&[Grant::Coordinator { community_id: 10 }]);
+        assert_eq!(decide(Some(&coordinator), Action::ManageResidents(NANHU)), Ok(()));
+        let other = CommunityRef {
+            community_id: 11,
+            street_id: 1,
+        };
+        assert_eq!(
+            decide(Some(&coordinator), Action::ManageResidents(other)),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(Some(&coordinator), Action::ManageStreet { street_id: 1 }),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn a_street_admin_reaches_every_community_of_their_street_and_no_other_street() {
+        let admin = actor(&[Grant::StreetAdmin { street_id: 1 }]);
+        assert_eq!(decide(Some(&admin), Action::ManageResidents(NANHU)), Ok(()));
+        assert_eq!(decide(Some(&admin), Action::SteerSeason { street_id: 1 }), Ok(()));
+        assert_eq!(
+            decide(Some(&admin), Action::SteerSeason { street_id: 2 }),
+            Err(Denial::Forbidden)
+        );
+        let elsewhere = CommunityRef {
+            community_id: 99,
+            street_id: 2,
+        };
+        assert_eq!(
+            decide(Some(&admin), Action::ManageResidents(elsewhere)),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn a_social_worker_sees_their_own_organisation_only() {
+        let worker = actor(&[Grant::SocialWorker { org_id: 3 }]);
+        assert_eq!(decide(Some(&worker), Action::WorkForOrganisation { org_id: 3 }), Ok(()));
+        assert_eq!(
+            decide(Some(&worker), Action::WorkForOrganisation { org_id: 4 }),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(Some(&worker), Action::ManageResidents(NANHU)),
+            Err(Denial::Forbidden)
+        );
+    }
+}
