@@ -1,0 +1,14 @@
+//! SeaORM entities, one module a table. They mirror the migrations in `crate::migration`.
+
+pub mod account;
+pub mod audit_log;
+pub mod community;
+pub mod courtyard;
+pub mod district;
+pub mod organisation;
+pub mod role_grant;
+pub mod season;
+pub mod season_step;
+pub mod session;
+pub mod society;
+pub mod street;

@@ -1,0 +1,28 @@
+//! Migrations, the same on SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! Each migration is written out column by column rather than derived from the entities, so
+//! that an old database upgrades through the same steps a new one was built by.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}
+
+/// A `CREATE TABLE` that stores Chinese text on MySQL/MariaDB whatever the server's default
+/// character set is (it is often latin1).
+pub(crate) fn utf8_table(manager: &SchemaManager, name: &'static str) -> TableCreateStatement {
+    let mut table = Table::create();
+    table.table(Alias::new(name)).if_not_exists();
+    if manager.get_database_backend() == sea_orm::DatabaseBackend::MySql {
+        table.character_set("utf8mb4").collate("utf8mb4_unicode_ci");
+    }
+    table
+}
