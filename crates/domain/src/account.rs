@@ -179,15 +179,36 @@ mod tests {
 
     #[test]
     fn a_mobile_number_is_accepted_with_spaces_dashes_and_country_code() {
-        for typed in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "8613812345678"] {
-            assert_eq!(Phone::parse(typed).map(|p| p.0), Ok("13812345678".to_owned()), "{typed}");
+        for typed in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "8613812345678",
+        ] {
+            assert_eq!(
+                Phone::parse(typed).map(|p| p.0),
+                Ok("13812345678".to_owned()),
+                "{typed}"
+            );
         }
     }
 
     #[test]
     fn a_landline_a_short_number_or_letters_are_refused() {
-        for typed in ["010-12345678", "1381234567", "138123456789", "12812345678", "1381234567a", "１３８１２３４５６７８"] {
-            assert_eq!(Phone::parse(typed), Err(InputError::PhoneInvalid), "{typed}");
+        for typed in [
+            "010-12345678",
+            "1381234567",
+            "138123456789",
+            "12812345678",
+            "1381234567a",
+            "１３８１２３４５６７８",
+        ] {
+            assert_eq!(
+                Phone::parse(typed),
+                Err(InputError::PhoneInvalid),
+                "{typed}"
+            );
         }
         assert_eq!(Phone::parse("  "), Err(InputError::PhoneEmpty));
     }
@@ -201,15 +222,27 @@ mod tests {
     #[test]
     fn passwords_are_counted_in_characters_not_bytes() {
         assert!(NewPassword::parse("创享计划望京街道").is_ok());
-        assert_eq!(NewPassword::parse("创享计划").err(), Some(InputError::PasswordTooShort));
-        assert_eq!(NewPassword::parse(&"x".repeat(129)).err(), Some(InputError::PasswordTooLong));
+        assert_eq!(
+            NewPassword::parse("创享计划").err(),
+            Some(InputError::PasswordTooShort)
+        );
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(129)).err(),
+            Some(InputError::PasswordTooLong)
+        );
     }
 
     #[test]
     fn a_name_is_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  王阿姨 ").map(|n| n.0), Ok("王阿姨".to_owned()));
+        assert_eq!(
+            DisplayName::parse("  王阿姨 ").map(|n| n.0),
+            Ok("王阿姨".to_owned())
+        );
         assert_eq!(DisplayName::parse(" "), Err(InputError::NameEmpty));
-        assert_eq!(DisplayName::parse(&"名".repeat(41)), Err(InputError::NameTooLong));
+        assert_eq!(
+            DisplayName::parse(&"名".repeat(41)),
+            Err(InputError::NameTooLong)
+        );
     }
 
     #[test]

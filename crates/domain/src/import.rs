@@ -25,7 +25,9 @@ pub enum ImportProblem {
     Name(NameError),
     Person(InputError),
     /// The same community name appears twice in the file (first seen on this row).
-    DuplicateInFile { first_row: usize },
+    DuplicateInFile {
+        first_row: usize,
+    },
     /// The community already exists in the street.
     CommunityExists,
     /// The residents' community is not one of the street's.
@@ -96,10 +98,16 @@ fn data_rows(table: &[Vec<String>]) -> impl Iterator<Item = (usize, &Vec<String>
 fn check_shape(table: &[Vec<String>]) -> Result<(), Vec<RowProblem>> {
     let rows = data_rows(table).count();
     if rows == 0 {
-        return Err(vec![RowProblem { row: None, problem: ImportProblem::Empty }]);
+        return Err(vec![RowProblem {
+            row: None,
+            problem: ImportProblem::Empty,
+        }]);
     }
     if rows > MAX_ROWS {
-        return Err(vec![RowProblem { row: None, problem: ImportProblem::TooManyRows }]);
+        return Err(vec![RowProblem {
+            row: None,
+            problem: ImportProblem::TooManyRows,
+        }]);
     }
     Ok(())
 }
@@ -111,13 +119,21 @@ pub fn check_communities(
 ) -> Result<Vec<PlaceName>, Vec<RowProblem>> {
     check_shape(table)?;
     let Some(col) = find_column(&table[0], &COMMUNITY_COLUMNS) else {
-        return Err(vec![RowProblem { row: None, problem: ImportProblem::MissingColumn("社区") }]);
+        return Err(vec![RowProblem {
+            row: None,
+            problem: ImportProblem::MissingColumn("社区"),
+        }]);
     };
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut names = Vec::new();
     for (row, cells) in data_rows(table) {
-        let mut bad = |problem| problems.push(RowProblem { row: Some(row), problem });
+        let mut bad = |problem| {
+            problems.push(RowProblem {
+                row: Some(row),
+                problem,
+            })
+        };
         match PlaceName::parse(cell(cells, col)) {
             Err(e) => bad(ImportProblem::Name(e)),
             Ok(name) => {
@@ -132,7 +148,11 @@ pub fn check_communities(
             }
         }
     }
-    if problems.is_empty() { Ok(names) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(names)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Checks a file of residents. `communities` maps a street's community names to ids;
@@ -148,12 +168,20 @@ pub fn check_residents(
     let name_col = find_column(header, &NAME_COLUMNS);
     let phone_col = find_column(header, &PHONE_COLUMNS);
     let community_col = find_column(header, &COMMUNITY_COLUMNS);
-    for (col, label) in [(name_col, "姓名"), (phone_col, "手机号"), (community_col, "社区")] {
+    for (col, label) in [
+        (name_col, "姓名"),
+        (phone_col, "手机号"),
+        (community_col, "社区"),
+    ] {
         if col.is_none() {
-            missing.push(RowProblem { row: None, problem: ImportProblem::MissingColumn(label) });
+            missing.push(RowProblem {
+                row: None,
+                problem: ImportProblem::MissingColumn(label),
+            });
         }
     }
-    let (Some(name_col), Some(phone_col), Some(community_col)) = (name_col, phone_col, community_col)
+    let (Some(name_col), Some(phone_col), Some(community_col)) =
+        (name_col, phone_col, community_col)
     else {
         return Err(missing);
     };
@@ -162,8 +190,15 @@ pub fn check_residents(
     let mut residents = Vec::new();
     for (row, cells) in data_rows(table) {
         let before = problems.len();
-        let mut bad = |problem| problems.push(RowProblem { row: Some(row), problem });
-        let name = DisplayName::parse(cell(cells, name_col)).map_err(|e| bad(ImportProblem::Person(e))).ok();
+        let mut bad = |problem| {
+            problems.push(RowProblem {
+                row: Some(row),
+                problem,
+            })
+        };
+        let name = DisplayName::parse(cell(cells, name_col))
+            .map_err(|e| bad(ImportProblem::Person(e)))
+            .ok();
         let phone = match Phone::parse(cell(cells, phone_col)) {
             Err(e) => {
                 bad(ImportProblem::Person(e));
@@ -187,13 +222,22 @@ pub fn check_residents(
         if community_id.is_none() {
             bad(ImportProblem::UnknownCommunity(community_name.to_owned()));
         }
-        if problems.len() == before {
-            if let (Some(name), Some(phone), Some(community_id)) = (name, phone, community_id) {
-                residents.push(ResidentRow { row, name, phone, community_id });
-            }
+        if problems.len() == before
+            && let (Some(name), Some(phone), Some(community_id)) = (name, phone, community_id)
+        {
+            residents.push(ResidentRow {
+                row,
+                name,
+                phone,
+                community_id,
+            });
         }
     }
-    if problems.is_empty() { Ok(residents) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(residents)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -201,7 +245,9 @@ mod tests {
     use super::*;
 
     fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
-        rows.iter().map(|r| r.iter().map(|c| (*c).to_owned()).collect()).collect()
+        rows.iter()
+            .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+            .collect()
     }
 
     fn wangjing() -> HashMap<String, i64> {
@@ -220,7 +266,10 @@ mod tests {
             &["", "", ""],
         ]);
         let problems = check_residents(&file, &wangjing(), &|_| false).expect_err("bad rows");
-        let rows: Vec<_> = problems.iter().map(|p| (p.row, p.problem.message_id())).collect();
+        let rows: Vec<_> = problems
+            .iter()
+            .map(|p| (p.row, p.problem.message_id()))
+            .collect();
         assert_eq!(
             rows,
             vec![
@@ -234,7 +283,10 @@ mod tests {
 
     #[test]
     fn a_clean_resident_file_is_accepted_with_english_headers() {
-        let file = table(&[&["Name", "Phone", "Community"], &["王秀红", "138 0000 0001", "圣星"]]);
+        let file = table(&[
+            &["Name", "Phone", "Community"],
+            &["王秀红", "138 0000 0001", "圣星"],
+        ]);
         let rows = check_residents(&file, &wangjing(), &|_| false).expect("clean");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].phone.as_str(), "13800000001");
@@ -243,8 +295,12 @@ mod tests {
 
     #[test]
     fn an_already_registered_number_is_refused() {
-        let file = table(&[&["姓名", "手机号", "社区"], &["王秀红", "13800000001", "圣星"]]);
-        let problems = check_residents(&file, &wangjing(), &|p| p.as_str() == "13800000001").expect_err("taken");
+        let file = table(&[
+            &["姓名", "手机号", "社区"],
+            &["王秀红", "13800000001", "圣星"],
+        ]);
+        let problems = check_residents(&file, &wangjing(), &|p| p.as_str() == "13800000001")
+            .expect_err("taken");
         assert_eq!(problems[0].problem, ImportProblem::PhoneRegistered);
     }
 
@@ -265,14 +321,26 @@ mod tests {
 
     #[test]
     fn communities_duplicated_in_the_file_or_already_there_are_refused() {
-        let file = table(&[&["\u{feff}社区名称"], &["南湖中园"], &["南湖中园"], &["圣星"], &["新社区"]]);
+        let file = table(&[
+            &["\u{feff}社区名称"],
+            &["南湖中园"],
+            &["南湖中园"],
+            &["圣星"],
+            &["新社区"],
+        ]);
         let existing = HashSet::from(["圣星".to_owned()]);
         let problems = check_communities(&file, &existing).expect_err("bad rows");
         assert_eq!(
             problems,
             vec![
-                RowProblem { row: Some(3), problem: ImportProblem::DuplicateInFile { first_row: 2 } },
-                RowProblem { row: Some(4), problem: ImportProblem::CommunityExists },
+                RowProblem {
+                    row: Some(3),
+                    problem: ImportProblem::DuplicateInFile { first_row: 2 }
+                },
+                RowProblem {
+                    row: Some(4),
+                    problem: ImportProblem::CommunityExists
+                },
             ]
         );
     }

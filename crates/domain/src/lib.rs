@@ -6,7 +6,9 @@
 
 pub mod account;
 pub mod audit;
+pub mod competition;
 pub mod import;
+pub mod notify;
 pub mod org;
 pub mod policy;
 pub mod season;

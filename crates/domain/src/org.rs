@@ -84,13 +84,55 @@ pub struct Society {
 }
 
 pub const SOCIETIES: [Society; 7] = [
-    Society { key: "ageing", committee_zh: "老龄工作委员会", committee_en: "Ageing Committee", society_zh: "颐家家公益社", society_en: "Yi Jiajia Society (elderly care)" },
-    Society { key: "environment", committee_zh: "公共环境委员会", committee_en: "Public Environment Committee", society_zh: "绿家家公益社", society_en: "Lü Jiajia Society (green home)" },
-    Society { key: "opinion", committee_zh: "民情民意委员会", committee_en: "Residents' Opinion Committee", society_zh: "知家家公益社", society_en: "Zhi Jiajia Society (residents' voice)" },
-    Society { key: "public_affairs", committee_zh: "公共事业发展委员会", committee_en: "Public Affairs Committee", society_zh: "乐家家公益社", society_en: "Le Jiajia Society (public affairs)" },
-    Society { key: "welfare", committee_zh: "社会福利委员会", committee_en: "Social Welfare Committee", society_zh: "暖家家公益社", society_en: "Nuan Jiajia Society (welfare)" },
-    Society { key: "safety", committee_zh: "安全与民调委员会", committee_en: "Safety and Mediation Committee", society_zh: "安家家公益社", society_en: "An Jiajia Society (safety)" },
-    Society { key: "co_building", committee_zh: "共建与协调委员会", committee_en: "Co-building and Coordination Committee", society_zh: "和家家公益社", society_en: "He Jiajia Society (co-building)" },
+    Society {
+        key: "ageing",
+        committee_zh: "老龄工作委员会",
+        committee_en: "Ageing Committee",
+        society_zh: "颐家家公益社",
+        society_en: "Yi Jiajia Society (elderly care)",
+    },
+    Society {
+        key: "environment",
+        committee_zh: "公共环境委员会",
+        committee_en: "Public Environment Committee",
+        society_zh: "绿家家公益社",
+        society_en: "Lü Jiajia Society (green home)",
+    },
+    Society {
+        key: "opinion",
+        committee_zh: "民情民意委员会",
+        committee_en: "Residents' Opinion Committee",
+        society_zh: "知家家公益社",
+        society_en: "Zhi Jiajia Society (residents' voice)",
+    },
+    Society {
+        key: "public_affairs",
+        committee_zh: "公共事业发展委员会",
+        committee_en: "Public Affairs Committee",
+        society_zh: "乐家家公益社",
+        society_en: "Le Jiajia Society (public affairs)",
+    },
+    Society {
+        key: "welfare",
+        committee_zh: "社会福利委员会",
+        committee_en: "Social Welfare Committee",
+        society_zh: "暖家家公益社",
+        society_en: "Nuan Jiajia Society (welfare)",
+    },
+    Society {
+        key: "safety",
+        committee_zh: "安全与民调委员会",
+        committee_en: "Safety and Mediation Committee",
+        society_zh: "安家家公益社",
+        society_en: "An Jiajia Society (safety)",
+    },
+    Society {
+        key: "co_building",
+        committee_zh: "共建与协调委员会",
+        committee_en: "Co-building and Coordination Committee",
+        society_zh: "和家家公益社",
+        society_en: "He Jiajia Society (co-building)",
+    },
 ];
 
 #[cfg(test)]
@@ -104,12 +146,19 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), 7);
-        assert!(SOCIETIES.iter().all(|s| s.society_zh.ends_with("家家公益社")));
+        assert!(
+            SOCIETIES
+                .iter()
+                .all(|s| s.society_zh.ends_with("家家公益社"))
+        );
     }
 
     #[test]
     fn a_place_name_is_trimmed_and_bounded() {
-        assert_eq!(PlaceName::parse(" 圣星社区 ").map(|n| n.into_string()), Ok("圣星社区".to_owned()));
+        assert_eq!(
+            PlaceName::parse(" 圣星社区 ").map(|n| n.into_string()),
+            Ok("圣星社区".to_owned())
+        );
         assert_eq!(PlaceName::parse(""), Err(NameError::Empty));
         assert_eq!(PlaceName::parse(&"区".repeat(61)), Err(NameError::TooLong));
     }

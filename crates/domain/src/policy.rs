@@ -35,8 +35,12 @@ impl Grant {
 
     pub fn from_parts(role: Role, scope_id: i64) -> Option<Self> {
         match role {
-            Role::StreetAdmin => Some(Grant::StreetAdmin { street_id: scope_id }),
-            Role::Coordinator => Some(Grant::Coordinator { community_id: scope_id }),
+            Role::StreetAdmin => Some(Grant::StreetAdmin {
+                street_id: scope_id,
+            }),
+            Role::Coordinator => Some(Grant::Coordinator {
+                community_id: scope_id,
+            }),
             Role::SocialWorker => Some(Grant::SocialWorker { org_id: scope_id }),
             Role::Resident => None,
         }
@@ -53,22 +57,17 @@ pub struct Actor {
 impl Actor {
     pub fn is_street_admin_of(&self, street: i64) -> bool {
         self.grants
-            .iter()
-            .any(|g| *g == Grant::StreetAdmin { street_id: street })
+            .contains(&Grant::StreetAdmin { street_id: street })
     }
 
     fn coordinates(&self, community: i64) -> bool {
-        self.grants.iter().any(|g| {
-            *g == Grant::Coordinator {
-                community_id: community,
-            }
+        self.grants.contains(&Grant::Coordinator {
+            community_id: community,
         })
     }
 
     fn works_for(&self, org: i64) -> bool {
-        self.grants
-            .iter()
-            .any(|g| *g == Grant::SocialWorker { org_id: org })
+        self.grants.contains(&Grant::SocialWorker { org_id: org })
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -134,7 +133,11 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
         }
         Action::WorkForOrganisation { org_id } => actor.works_for(org_id),
     };
-    if allowed { Ok(()) } else { Err(Denial::Forbidden) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denial::Forbidden)
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +159,10 @@ mod tests {
     #[test]
     fn anyone_reads_public_pages_but_must_log_in_for_the_rest() {
         assert_eq!(decide(None, Action::ReadPublic), Ok(()));
-        assert_eq!(decide(None, Action::ManageOwnAccount), Err(Denial::NotLoggedIn));
+        assert_eq!(
+            decide(None, Action::ManageOwnAccount),
+            Err(Denial::NotLoggedIn)
+        );
         assert_eq!(
             decide(None, Action::ManageStreet { street_id: 1 }),
             Err(Denial::NotLoggedIn)
@@ -180,7 +186,10 @@ mod tests {
     #[test]
     fn a_coordinator_manages_residents_of_their_community_only() {
         let coordinator = actor(&[Grant::Coordinator { community_id: 10 }]);
-        assert_eq!(decide(Some(&coordinator), Action::ManageResidents(NANHU)), Ok(()));
+        assert_eq!(
+            decide(Some(&coordinator), Action::ManageResidents(NANHU)),
+            Ok(())
+        );
         let other = CommunityRef {
             community_id: 11,
             street_id: 1,
@@ -199,7 +208,10 @@ mod tests {
     fn a_street_admin_reaches_every_community_of_their_street_and_no_other_street() {
         let admin = actor(&[Grant::StreetAdmin { street_id: 1 }]);
         assert_eq!(decide(Some(&admin), Action::ManageResidents(NANHU)), Ok(()));
-        assert_eq!(decide(Some(&admin), Action::SteerSeason { street_id: 1 }), Ok(()));
+        assert_eq!(
+            decide(Some(&admin), Action::SteerSeason { street_id: 1 }),
+            Ok(())
+        );
         assert_eq!(
             decide(Some(&admin), Action::SteerSeason { street_id: 2 }),
             Err(Denial::Forbidden)
@@ -217,7 +229,10 @@ mod tests {
     #[test]
     fn a_social_worker_sees_their_own_organisation_only() {
         let worker = actor(&[Grant::SocialWorker { org_id: 3 }]);
-        assert_eq!(decide(Some(&worker), Action::WorkForOrganisation { org_id: 3 }), Ok(()));
+        assert_eq!(
+            decide(Some(&worker), Action::WorkForOrganisation { org_id: 3 }),
+            Ok(())
+        );
         assert_eq!(
             decide(Some(&worker), Action::WorkForOrganisation { org_id: 4 }),
             Err(Denial::Forbidden)

@@ -169,12 +169,18 @@ mod tests {
 
     #[test]
     fn moving_back_needs_a_reason_and_stops_at_the_survey() {
-        assert_eq!(move_back(Step::Evaluation, "  "), Err(SeasonError::ReasonRequired));
+        assert_eq!(
+            move_back(Step::Evaluation, "  "),
+            Err(SeasonError::ReasonRequired)
+        );
         assert_eq!(
             move_back(Step::Evaluation, " 评委未到齐 "),
             Ok((Step::ProposalDrafting, "评委未到齐".to_owned()))
         );
-        assert_eq!(move_back(Step::BaselineSurvey, "x"), Err(SeasonError::AlreadyFirst));
+        assert_eq!(
+            move_back(Step::BaselineSurvey, "x"),
+            Err(SeasonError::AlreadyFirst)
+        );
         assert_eq!(
             move_back(Step::Evaluation, &"长".repeat(501)),
             Err(SeasonError::ReasonTooLong)
@@ -196,8 +202,16 @@ mod tests {
     #[test]
     fn a_calendar_whose_step_ends_before_it_starts_is_refused() {
         let plan = [
-            PlannedStep { step: Step::BaselineSurvey, starts: day(4, 1), ends: day(4, 20) },
-            PlannedStep { step: Step::Preparation, starts: day(4, 21), ends: day(4, 10) },
+            PlannedStep {
+                step: Step::BaselineSurvey,
+                starts: day(4, 1),
+                ends: day(4, 20),
+            },
+            PlannedStep {
+                step: Step::Preparation,
+                starts: day(4, 21),
+                ends: day(4, 10),
+            },
         ];
         assert_eq!(check_calendar(&plan), Err(SeasonError::EndsBeforeStart(2)));
     }
@@ -205,13 +219,29 @@ mod tests {
     #[test]
     fn a_calendar_may_overlap_but_not_go_backwards() {
         let overlapping = [
-            PlannedStep { step: Step::IdeaCollection, starts: day(5, 1), ends: day(5, 31) },
-            PlannedStep { step: Step::ProposalDrafting, starts: day(5, 20), ends: day(6, 30) },
+            PlannedStep {
+                step: Step::IdeaCollection,
+                starts: day(5, 1),
+                ends: day(5, 31),
+            },
+            PlannedStep {
+                step: Step::ProposalDrafting,
+                starts: day(5, 20),
+                ends: day(6, 30),
+            },
         ];
         assert_eq!(check_calendar(&overlapping), Ok(()));
         let backwards = [
-            PlannedStep { step: Step::IdeaCollection, starts: day(5, 1), ends: day(5, 31) },
-            PlannedStep { step: Step::ProposalDrafting, starts: day(4, 20), ends: day(6, 30) },
+            PlannedStep {
+                step: Step::IdeaCollection,
+                starts: day(5, 1),
+                ends: day(5, 31),
+            },
+            PlannedStep {
+                step: Step::ProposalDrafting,
+                starts: day(4, 20),
+                ends: day(6, 30),
+            },
         ];
         assert_eq!(check_calendar(&backwards), Err(SeasonError::OutOfOrder(4)));
     }

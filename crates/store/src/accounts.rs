@@ -3,14 +3,16 @@
 use crate::audit::{self, Entry};
 use crate::entity::{account, role_grant};
 use crate::{Result, StoreError, now_ms};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chuangxiang_domain::account::{DisplayName, NewPassword, Phone, Role};
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::policy::Grant;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -54,7 +56,11 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
         None => (dummy.as_str(), false),
     };
     let ok = PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false);
     ok && real
 }
@@ -110,10 +116,16 @@ pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i
 }
 
 /// The street an account's community belongs to, for audit entries.
-async fn street_of_community(conn: &impl ConnectionTrait, community_id: Option<i64>) -> Result<Option<i64>> {
+async fn street_of_community(
+    conn: &impl ConnectionTrait,
+    community_id: Option<i64>,
+) -> Result<Option<i64>> {
     match community_id {
         None => Ok(None),
-        Some(id) => Ok(crate::org::community(conn, id).await.ok().map(|c| c.street_id)),
+        Some(id) => Ok(crate::org::community(conn, id)
+            .await
+            .ok()
+            .map(|c| c.street_id)),
     }
 }
 
@@ -166,7 +178,11 @@ pub struct StaffCreated<'a> {
     pub password_hash: Option<String>,
 }
 
-pub async fn create_by_staff(db: &sea_orm::DatabaseConnection, actor_id: i64, new: StaffCreated<'_>) -> Result<i64> {
+pub async fn create_by_staff(
+    db: &sea_orm::DatabaseConnection,
+    actor_id: i64,
+    new: StaffCreated<'_>,
+) -> Result<i64> {
     let txn = db.begin().await?;
     let model = account::ActiveModel {
         id: NotSet,
@@ -198,7 +214,11 @@ pub async fn create_by_staff(db: &sea_orm::DatabaseConnection, actor_id: i64, ne
 }
 
 /// A resident says which community they live in.
-pub async fn set_community(db: &sea_orm::DatabaseConnection, account_id: i64, community_id: i64) -> Result<()> {
+pub async fn set_community(
+    db: &sea_orm::DatabaseConnection,
+    account_id: i64,
+    community_id: i64,
+) -> Result<()> {
     let txn = db.begin().await?;
     let before = by_id(&txn, account_id).await?;
     crate::org::community(&txn, community_id).await?;
@@ -300,7 +320,11 @@ pub async fn grant(
 }
 
 /// Residents of a community, a page at a time, by name.
-pub async fn residents(conn: &impl ConnectionTrait, community_id: i64, page: u64) -> Result<(Vec<Account>, u64)> {
+pub async fn residents(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    page: u64,
+) -> Result<(Vec<Account>, u64)> {
     let query = account::Entity::find().filter(account::Column::CommunityId.eq(community_id));
     let total = query.clone().count(conn).await?;
     let rows = query

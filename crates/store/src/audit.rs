@@ -6,7 +6,8 @@ use crate::{Result, now_ms};
 use chuangxiang_domain::audit::AuditAction;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -22,10 +23,10 @@ pub struct Entry<'a> {
 
 /// Lets an entry carry any serialisable before/after value without generics.
 pub mod erased {
-    pub trait Json {
+    pub trait Json: Sync {
         fn to_json(&self) -> String;
     }
-    impl<T: serde::Serialize> Json for T {
+    impl<T: serde::Serialize + Sync> Json for T {
         fn to_json(&self) -> String {
             serde_json::to_string(self).unwrap_or_else(|e| format!("\"unserialisable: {e}\""))
         }

@@ -12,8 +12,9 @@ use chuangxiang_domain::org::OrgKind;
 use chuangxiang_domain::policy::Grant;
 use chuangxiang_domain::season::{PlannedStep, Step};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -21,12 +22,33 @@ use sea_orm_migration::MigratorTrait;
 pub const DEMO_PASSWORD: &str = "chuangxiang2017";
 
 /// The communities the article names.
-pub const NAMED_COMMUNITIES: [&str; 6] = ["南湖西园二区", "圣星", "花西三", "南湖东园", "南湖中园", "望京西园三区"];
+pub const NAMED_COMMUNITIES: [&str; 6] = [
+    "南湖西园二区",
+    "圣星",
+    "花西三",
+    "南湖东园",
+    "南湖中园",
+    "望京西园三区",
+];
 
 /// Plausible others, to make up Wangjing's 22.
 const OTHER_COMMUNITIES: [&str; 16] = [
-    "望京西园四区", "花家地北里", "南湖西里", "望花路东里", "宝星园", "利泽西园", "夏都家园", "望京东园",
-    "方舟苑", "望湖", "大西洋新城", "彩虹城", "望京园", "融科橄榄城", "南湖北园", "花西一",
+    "望京西园四区",
+    "花家地北里",
+    "南湖西里",
+    "望花路东里",
+    "宝星园",
+    "利泽西园",
+    "夏都家园",
+    "望京东园",
+    "方舟苑",
+    "望湖",
+    "大西洋新城",
+    "彩虹城",
+    "望京园",
+    "融科橄榄城",
+    "南湖北园",
+    "花西一",
 ];
 
 /// The four social organisations the article names.
@@ -51,6 +73,16 @@ const RESIDENTS: [(&str, &str); 8] = [
     ("13800000017", "郑师傅"),
 ];
 
+/// Role key, phone, name, grant, home community, scope label.
+type StaffSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<Grant>,
+    i64,
+    String,
+);
+
 /// One demo account per role.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
@@ -62,7 +94,8 @@ pub struct DemoAccount {
 
 /// Whether anything has been stored yet (the societies table is reference data and does not count).
 pub async fn is_empty(db: &DatabaseConnection) -> Result<bool> {
-    Ok(street::Entity::find().count(db).await? == 0 && account::Entity::find().count(db).await? == 0)
+    Ok(street::Entity::find().count(db).await? == 0
+        && account::Entity::find().count(db).await? == 0)
 }
 
 /// Erases every table and rebuilds the schema: what `demo --force` does before loading.
@@ -72,7 +105,8 @@ pub async fn erase(db: &DatabaseConnection) -> Result<()> {
 }
 
 fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StoreError::Database(format!("bad demo date {y}-{m}-{d}")))
+    NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| StoreError::Database(format!("bad demo date {y}-{m}-{d}")))
 }
 
 /// Loads the Wangjing demo into an empty database and returns the demo accounts.
@@ -80,16 +114,30 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
     if !is_empty(db).await? {
         return Err(StoreError::Conflict);
     }
-    let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Database(e.to_string()))?;
+    let password =
+        NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Database(e.to_string()))?;
     let hash = accounts::hash_password(&password)?;
     let now = now_ms();
     let txn = db.begin().await?;
-    let chaoyang = district::ActiveModel { id: NotSet, name: Set("朝阳区".into()) }.insert(&txn).await?;
-    let wangjing = street::ActiveModel { id: NotSet, district_id: Set(chaoyang.id), name: Set("望京街道".into()) }
-        .insert(&txn)
-        .await?;
+    let chaoyang = district::ActiveModel {
+        id: NotSet,
+        name: Set("朝阳区".into()),
+    }
+    .insert(&txn)
+    .await?;
+    let wangjing = street::ActiveModel {
+        id: NotSet,
+        district_id: Set(chaoyang.id),
+        name: Set("望京街道".into()),
+    }
+    .insert(&txn)
+    .await?;
     let mut community_ids = Vec::new();
-    for (name, demo) in NAMED_COMMUNITIES.iter().map(|n| (n, false)).chain(OTHER_COMMUNITIES.iter().map(|n| (n, true))) {
+    for (name, demo) in NAMED_COMMUNITIES
+        .iter()
+        .map(|n| (n, false))
+        .chain(OTHER_COMMUNITIES.iter().map(|n| (n, true)))
+    {
         let c = community::ActiveModel {
             id: NotSet,
             street_id: Set(wangjing.id),
@@ -122,15 +170,55 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
     let huaxisan = community_ids[2];
     let huize = org_ids[1];
 
-    let staff: [(&'static str, &'static str, &'static str, Option<Grant>, i64, String); 4] = [
-        ("street_admin", "13800000001", "杨科长（示例）", Some(Grant::StreetAdmin { street_id: wangjing.id }), huaxisan, "望京街道".into()),
-        ("coordinator", "13800000002", "圣星协调人（示例）", Some(Grant::Coordinator { community_id: shengxing }), shengxing, "圣星".into()),
-        ("social_worker", "13800000003", "惠泽博众社工（示例）", Some(Grant::SocialWorker { org_id: huize }), huaxisan, SOCIAL_ORGS[1].into()),
-        ("resident", "13800000004", "花西三居民（示例）", None, huaxisan, "花西三".into()),
+    let staff: [StaffSeed; 4] = [
+        (
+            "street_admin",
+            "13800000001",
+            "杨科长（示例）",
+            Some(Grant::StreetAdmin {
+                street_id: wangjing.id,
+            }),
+            huaxisan,
+            "望京街道".into(),
+        ),
+        (
+            "coordinator",
+            "13800000002",
+            "圣星协调人（示例）",
+            Some(Grant::Coordinator {
+                community_id: shengxing,
+            }),
+            shengxing,
+            "圣星".into(),
+        ),
+        (
+            "social_worker",
+            "13800000003",
+            "惠泽博众社工（示例）",
+            Some(Grant::SocialWorker { org_id: huize }),
+            huaxisan,
+            SOCIAL_ORGS[1].into(),
+        ),
+        (
+            "resident",
+            "13800000004",
+            "花西三居民（示例）",
+            None,
+            huaxisan,
+            "花西三".into(),
+        ),
     ];
     let mut demo_accounts = Vec::new();
     for (role, phone, name, grant, community_id, scope) in staff {
-        let a = insert_account(&txn, phone, name, Some(community_id), Some(hash.clone()), now).await?;
+        let a = insert_account(
+            &txn,
+            phone,
+            name,
+            Some(community_id),
+            Some(hash.clone()),
+            now,
+        )
+        .await?;
         if let Some(g) = grant {
             role_grant::ActiveModel {
                 id: NotSet,
@@ -142,7 +230,12 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
             .insert(&txn)
             .await?;
         }
-        demo_accounts.push(DemoAccount { role, phone, name, scope });
+        demo_accounts.push(DemoAccount {
+            role,
+            phone,
+            name,
+            scope,
+        });
     }
     for (i, (phone, name)) in RESIDENTS.iter().enumerate() {
         let community = community_ids[i % community_ids.len()];
@@ -150,9 +243,16 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
     }
     txn.commit().await?;
 
-    let season_id = season::create(db, None, wangjing.id, 2017, "2017年望京街道社区创享计划", Step::IdeaCollection)
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?;
+    let season_id = season::create(
+        db,
+        None,
+        wangjing.id,
+        2017,
+        "2017年望京街道社区创享计划",
+        Step::IdeaCollection,
+    )
+    .await
+    .map_err(|e| StoreError::Database(e.to_string()))?;
     let plan = [
         (Step::BaselineSurvey, (4, 1), (4, 20)),
         (Step::Preparation, (4, 21), (5, 5)),
@@ -165,11 +265,19 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
     ];
     let mut planned = Vec::new();
     for (step, (sm, sd), (em, ed)) in plan {
-        planned.push(PlannedStep { step, starts: date(2017, sm, sd)?, ends: date(2017, em, ed)? });
+        planned.push(PlannedStep {
+            step,
+            starts: date(2017, sm, sd)?,
+            ends: date(2017, em, ed)?,
+        });
     }
-    let admin = accounts::by_phone(db, &chuangxiang_domain::account::Phone::parse("13800000001").map_err(|e| StoreError::Database(e.to_string()))?)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let admin = accounts::by_phone(
+        db,
+        &chuangxiang_domain::account::Phone::parse("13800000001")
+            .map_err(|e| StoreError::Database(e.to_string()))?,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
     season::set_calendar(db, admin.id, season_id, &planned)
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?;
@@ -218,8 +326,11 @@ pub async fn load_scale(
     communities: usize,
     residents: usize,
 ) -> Result<ScaleSummary> {
-    let wangjing = crate::org::first_street(db).await?.ok_or(StoreError::NotFound)?;
-    let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Database(e.to_string()))?;
+    let wangjing = crate::org::first_street(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let password =
+        NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Database(e.to_string()))?;
     let hash = accounts::hash_password(&password)?;
     let now = now_ms();
     let txn = db.begin().await?;
@@ -246,7 +357,9 @@ pub async fn load_scale(
         })
         .collect();
     for chunk in rows.chunks(500) {
-        community::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        community::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     let all_communities: Vec<i64> = {
@@ -277,10 +390,16 @@ pub async fn load_scale(
             })
             .collect();
         for chunk in rows.chunks(1000) {
-            account::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            account::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
         }
         txn.commit().await?;
         made = batch_end;
     }
-    Ok(ScaleSummary { streets: street_ids.len(), communities: all_communities.len(), residents })
+    Ok(ScaleSummary {
+        streets: street_ids.len(),
+        communities: all_communities.len(),
+        residents,
+    })
 }

@@ -12,7 +12,9 @@ pub mod org;
 pub mod season;
 pub mod sessions;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -50,14 +52,13 @@ pub fn now_ms() -> i64 {
 /// put in WAL mode so that readers never wait for the writer.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     let url = if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
-        if let Some(path) = sqlite_path(url) {
-            if let Some(dir) = std::path::Path::new(&path).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Database(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
-            }
+        if let Some(path) = sqlite_path(url)
+            && let Some(dir) = std::path::Path::new(&path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Database(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}mode=rwc")
@@ -89,7 +90,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 
 /// The file path of a `sqlite:` URL, if it names a file.
 pub fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
         None
@@ -119,13 +122,15 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
 pub async fn backup_sqlite(db: &DatabaseConnection, to: &std::path::Path) -> Result<()> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Err(StoreError::Database(
-            "online backup is for SQLite; use pg_dump for PostgreSQL or mariadb-dump for MariaDB".into(),
+            "online backup is for SQLite; use pg_dump for PostgreSQL or mariadb-dump for MariaDB"
+                .into(),
         ));
     }
     if to.exists() {
         return Err(StoreError::Conflict);
     }
     let path = to.to_string_lossy().replace('\'', "''");
-    db.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
+    db.execute_unprepared(&format!("VACUUM INTO '{path}'"))
+        .await?;
     Ok(())
 }

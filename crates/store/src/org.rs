@@ -7,8 +7,10 @@ use chuangxiang_domain::account::{DisplayName, Phone};
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::org::{OrgKind, PlaceName};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -20,18 +22,27 @@ pub use society::Model as Society;
 pub use street::Model as Street;
 
 pub async fn street(conn: &impl ConnectionTrait, id: i64) -> Result<Street> {
-    street::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    street::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// All streets, in the order they were created.
 pub async fn streets(conn: &impl ConnectionTrait) -> Result<Vec<Street>> {
-    Ok(street::Entity::find().order_by_asc(street::Column::Id).all(conn).await?)
+    Ok(street::Entity::find()
+        .order_by_asc(street::Column::Id)
+        .all(conn)
+        .await?)
 }
 
 /// The street shown on the home page: the first one, which is the only one in a
 /// one-street installation.
 pub async fn first_street(conn: &impl ConnectionTrait) -> Result<Option<Street>> {
-    Ok(street::Entity::find().order_by_asc(street::Column::Id).one(conn).await?)
+    Ok(street::Entity::find()
+        .order_by_asc(street::Column::Id)
+        .one(conn)
+        .await?)
 }
 
 pub async fn district_name(conn: &impl ConnectionTrait, id: i64) -> Result<String> {
@@ -43,7 +54,10 @@ pub async fn district_name(conn: &impl ConnectionTrait, id: i64) -> Result<Strin
 }
 
 pub async fn community(conn: &impl ConnectionTrait, id: i64) -> Result<Community> {
-    community::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    community::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// A street's communities by name order (pinyin order would need a collation SQLite lacks;
@@ -57,14 +71,21 @@ pub async fn communities(conn: &impl ConnectionTrait, street_id: i64) -> Result<
 }
 
 /// Number of registered residents per community of a street.
-pub async fn resident_counts(conn: &impl ConnectionTrait, street_id: i64) -> Result<HashMap<i64, u64>> {
+pub async fn resident_counts(
+    conn: &impl ConnectionTrait,
+    street_id: i64,
+) -> Result<HashMap<i64, u64>> {
     use sea_orm::{FromQueryResult, QuerySelect};
     #[derive(FromQueryResult)]
     struct Count {
         community_id: Option<i64>,
         n: i64,
     }
-    let ids: Vec<i64> = communities(conn, street_id).await?.into_iter().map(|c| c.id).collect();
+    let ids: Vec<i64> = communities(conn, street_id)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -112,7 +133,9 @@ pub async fn create_community(
             action: AuditAction::CommunityCreated,
             subject: format!("community:{}", model.id),
             before: None,
-            after: Some(&NameAudit { name: name.as_str() }),
+            after: Some(&NameAudit {
+                name: name.as_str(),
+            }),
         },
     )
     .await?;
@@ -141,7 +164,9 @@ pub async fn rename_community(
             action: AuditAction::CommunityRenamed,
             subject: format!("community:{community_id}"),
             before: Some(&NameAudit { name: &old_name }),
-            after: Some(&NameAudit { name: name.as_str() }),
+            after: Some(&NameAudit {
+                name: name.as_str(),
+            }),
         },
     )
     .await?;
@@ -180,7 +205,9 @@ pub async fn create_courtyard(
             action: AuditAction::CourtyardCreated,
             subject: format!("courtyard:{}", model.id),
             before: None,
-            after: Some(&NameAudit { name: name.as_str() }),
+            after: Some(&NameAudit {
+                name: name.as_str(),
+            }),
         },
     )
     .await?;
@@ -189,10 +216,16 @@ pub async fn create_courtyard(
 }
 
 pub async fn organisation(conn: &impl ConnectionTrait, id: i64) -> Result<Organisation> {
-    organisation::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    organisation::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
-pub async fn organisations(conn: &impl ConnectionTrait, street_id: i64) -> Result<Vec<Organisation>> {
+pub async fn organisations(
+    conn: &impl ConnectionTrait,
+    street_id: i64,
+) -> Result<Vec<Organisation>> {
     Ok(organisation::Entity::find()
         .filter(organisation::Column::StreetId.eq(street_id))
         .order_by_asc(organisation::Column::Kind)
@@ -232,7 +265,10 @@ pub async fn create_organisation(
             action: AuditAction::OrganisationCreated,
             subject: format!("organisation:{}", model.id),
             before: None,
-            after: Some(&OrgAudit { name: name.as_str(), kind: kind.key() }),
+            after: Some(&OrgAudit {
+                name: name.as_str(),
+                kind: kind.key(),
+            }),
         },
     )
     .await?;
@@ -241,7 +277,10 @@ pub async fn create_organisation(
 }
 
 pub async fn societies(conn: &impl ConnectionTrait) -> Result<Vec<Society>> {
-    Ok(society::Entity::find().order_by_asc(society::Column::Id).all(conn).await?)
+    Ok(society::Entity::find()
+        .order_by_asc(society::Column::Id)
+        .all(conn)
+        .await?)
 }
 
 #[derive(Serialize)]
@@ -325,7 +364,9 @@ pub async fn import_residents(
             action: AuditAction::ImportResidents,
             subject: format!("street:{street_id}"),
             before: None,
-            after: Some(&ImportAudit { rows: residents.len() }),
+            after: Some(&ImportAudit {
+                rows: residents.len(),
+            }),
         },
     )
     .await?;

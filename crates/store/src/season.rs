@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::season::{self as rules, PlannedStep, SeasonError, Step};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -40,7 +41,10 @@ pub async fn current(conn: &impl ConnectionTrait, street_id: i64) -> Result<Opti
 }
 
 pub async fn by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Season> {
-    season::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    season::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The planned dates of a season's eight steps, in order.
@@ -99,7 +103,12 @@ pub async fn create(
             action: AuditAction::SeasonCreated,
             subject: format!("season:{}", model.id),
             before: None,
-            after: Some(&SeasonAudit { year, title: &model.title, step: step.number(), reason: None }),
+            after: Some(&SeasonAudit {
+                year,
+                title: &model.title,
+                step: step.number(),
+                reason: None,
+            }),
         },
     )
     .await?;
@@ -131,7 +140,10 @@ pub async fn change_step(
     };
     // Conditional update: only if nobody moved it since we read it.
     let res = season::Entity::update_many()
-        .col_expr(season::Column::CurrentStep, sea_orm::sea_query::Expr::value(next.number()))
+        .col_expr(
+            season::Column::CurrentStep,
+            sea_orm::sea_query::Expr::value(next.number()),
+        )
         .filter(season::Column::Id.eq(season_id))
         .filter(season::Column::CurrentStep.eq(current.number()))
         .exec(&txn)
@@ -146,7 +158,12 @@ pub async fn change_step(
             street_id: Some(before.street_id),
             action,
             subject: format!("season:{season_id}"),
-            before: Some(&SeasonAudit { year: before.year, title: &before.title, step: current.number(), reason: None }),
+            before: Some(&SeasonAudit {
+                year: before.year,
+                title: &before.title,
+                step: current.number(),
+                reason: None,
+            }),
             after: Some(&SeasonAudit {
                 year: before.year,
                 title: &before.title,
@@ -192,8 +209,15 @@ pub async fn set_calendar(
             street_id: Some(season.street_id),
             action: AuditAction::SeasonCalendarSet,
             subject: format!("season:{season_id}"),
-            before: Some(&CalendarAudit { steps: before.iter().map(|s| (s.step, s.starts, s.ends)).collect() }),
-            after: Some(&CalendarAudit { steps: plan.iter().map(|p| (p.step.number(), Some(p.starts), Some(p.ends))).collect() }),
+            before: Some(&CalendarAudit {
+                steps: before.iter().map(|s| (s.step, s.starts, s.ends)).collect(),
+            }),
+            after: Some(&CalendarAudit {
+                steps: plan
+                    .iter()
+                    .map(|p| (p.step.number(), Some(p.starts), Some(p.ends)))
+                    .collect(),
+            }),
         },
     )
     .await?;

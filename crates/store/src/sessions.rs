@@ -4,9 +4,7 @@
 use crate::entity::session;
 use crate::{Result, now_ms};
 use rand::RngCore;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2_shim::digest_hex;
 
 /// How long a session lasts without a new login: elder users should not be logged out mid-task,
@@ -52,12 +50,18 @@ pub async fn account_of(conn: &impl ConnectionTrait, token: &str) -> Result<Opti
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let found = session::Entity::find_by_id(digest_hex(token)).one(conn).await?;
-    Ok(found.filter(|s| s.expires_at > now_ms()).map(|s| s.account_id))
+    let found = session::Entity::find_by_id(digest_hex(token))
+        .one(conn)
+        .await?;
+    Ok(found
+        .filter(|s| s.expires_at > now_ms())
+        .map(|s| s.account_id))
 }
 
 pub async fn end(conn: &impl ConnectionTrait, token: &str) -> Result<()> {
-    session::Entity::delete_by_id(digest_hex(token)).exec(conn).await?;
+    session::Entity::delete_by_id(digest_hex(token))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

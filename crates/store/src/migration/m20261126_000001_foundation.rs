@@ -106,7 +106,14 @@ impl MigrationTrait for Migration {
         unique(manager, "society", &["key"]).await?;
         let mut insert = Query::insert();
         insert.into_table(Alias::new("society")).columns(
-            ["key", "committee_zh", "committee_en", "society_zh", "society_en"].map(Alias::new),
+            [
+                "key",
+                "committee_zh",
+                "committee_en",
+                "society_zh",
+                "society_en",
+            ]
+            .map(Alias::new),
         );
         for s in SOCIETIES {
             insert.values_panic([

@@ -1,0 +1,321 @@
+//! Who is asking, in which language, and with which form token: read once per request.
+//!
+//! The [`context`] middleware reads the cookies, loads the session's account and roles, checks
+//! the CSRF token of every POST, and afterwards turns bare error responses into friendly pages.
+
+use crate::error::{AppError, CsrfFailure, ErrorPage};
+use crate::i18n::{Lang, Tr};
+use crate::{AppState, pages};
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chuangxiang_domain::policy::{self, Action, Actor, Grant};
+use chuangxiang_store::{accounts, sessions};
+
+pub const SESSION_COOKIE: &str = "cx_sid";
+pub const LANG_COOKIE: &str = "cx_lang";
+pub const ELDER_COOKIE: &str = "cx_elder";
+pub const CSRF_COOKIE: &str = "cx_csrf";
+pub const CSRF_FIELD: &str = "csrf";
+
+/// Largest urlencoded form the middleware reads to find the CSRF token.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// The logged-in person.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub account_id: i64,
+    pub name: String,
+    pub community_id: Option<i64>,
+    pub actor: Actor,
+}
+
+/// Everything a handler needs to know about the request's reader.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub elder: bool,
+    pub csrf: String,
+    pub viewer: Option<Viewer>,
+    /// Path and query, for "log in and come back here".
+    pub here: String,
+}
+
+impl Ctx {
+    pub fn tr(&self) -> Tr {
+        Tr(self.lang)
+    }
+
+    pub fn actor(&self) -> Option<&Actor> {
+        self.viewer.as_ref().map(|v| &v.actor)
+    }
+
+    /// Asks the policy; the one way handlers check permission.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        policy::decide(self.actor(), action).map_err(AppError::from)
+    }
+
+    /// The logged-in viewer, or the login page.
+    pub fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.viewer.as_ref().ok_or(AppError::NeedLogin)
+    }
+
+    /// The street this viewer administers, if any (the first, for a person who has several).
+    pub fn admin_street(&self) -> Option<i64> {
+        self.actor()?.grants.iter().find_map(|g| match g {
+            Grant::StreetAdmin { street_id } => Some(*street_id),
+            _ => None,
+        })
+    }
+
+    pub fn coordinated_communities(&self) -> Vec<i64> {
+        self.actor()
+            .map(|a| {
+                a.grants
+                    .iter()
+                    .filter_map(|g| match g {
+                        Grant::Coordinator { community_id } => Some(*community_id),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn organisations(&self) -> Vec<i64> {
+        self.actor()
+            .map(|a| {
+                a.grants
+                    .iter()
+                    .filter_map(|g| match g {
+                        Grant::SocialWorker { org_id } => Some(*org_id),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("context middleware missing".into()))
+    }
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value. Preference cookies last a year; the choice is remembered.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> HeaderValue {
+    let http_only = if http_only { "; HttpOnly" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax{http_only}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn load_viewer(state: &AppState, token: &str) -> Result<Option<Viewer>, AppError> {
+    let Some(account_id) = sessions::account_of(&state.db, token).await? else {
+        return Ok(None);
+    };
+    let account = match accounts::by_id(&state.db, account_id).await {
+        Ok(a) => a,
+        Err(chuangxiang_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let grants = accounts::grants(&state.db, account_id).await?;
+    Ok(Some(Viewer {
+        account_id,
+        name: account.display_name,
+        community_id: account.community_id,
+        actor: Actor { account_id, grants },
+    }))
+}
+
+/// Finds the CSRF token a POST carries: a header (for scripts), the query string (for file
+/// uploads, whose multipart bodies are not read here), or the urlencoded form itself. Returns
+/// the request rebuilt with its body, which had to be read.
+async fn posted_token(req: Request) -> Result<(Option<String>, Request), AppError> {
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Ok((Some(v.to_owned()), req));
+    }
+    if let Some(q) = req.uri().query()
+        && let Some(v) = form_urlencoded_value(q.as_bytes(), CSRF_FIELD)
+    {
+        return Ok((Some(v), req));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((None, req));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::Csrf)?;
+    let token = form_urlencoded_value(&bytes, CSRF_FIELD);
+    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+fn form_urlencoded_value(input: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(input)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// The per-request middleware described in the module comment.
+pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let lang = cookie(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
+    let elder = cookie(headers, ELDER_COOKIE) == Some("1");
+    let existing_csrf = cookie(headers, CSRF_COOKIE)
+        .filter(|t| is_token(t))
+        .map(str::to_owned);
+    let csrf = existing_csrf.clone().unwrap_or_else(sessions::new_token);
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let is_page = !(here.starts_with("/static/") || here == "/healthz" || here == "/metrics");
+
+    let viewer = match (&token, is_page) {
+        (Some(t), true) => match load_viewer(&state, t).await {
+            Ok(v) => v,
+            Err(e) => return e.into_response(),
+        },
+        _ => None,
+    };
+    let ctx = Ctx {
+        lang,
+        elder,
+        csrf: csrf.clone(),
+        viewer,
+        here: here.clone(),
+    };
+
+    let mut req = req;
+    if req.method() == Method::POST {
+        let (posted, rebuilt) = match posted_token(req).await {
+            Ok(x) => x,
+            Err(e) => return finish(&ctx, e.into_response()),
+        };
+        req = rebuilt;
+        let ok = match (&existing_csrf, &posted) {
+            (Some(cookie), Some(posted)) => constant_time_eq(cookie.as_bytes(), posted.as_bytes()),
+            _ => false,
+        };
+        if !ok {
+            let mut response = finish(&ctx, AppError::Csrf.into_response());
+            if existing_csrf.is_none() {
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_cookie(CSRF_COOKIE, &csrf, 31_536_000, true),
+                );
+            }
+            return response;
+        }
+    }
+    req.extensions_mut().insert(ctx.clone());
+    let response = next.run(req).await;
+    let mut response = finish(&ctx, response);
+    if existing_csrf.is_none() && is_page {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &csrf, 31_536_000, true),
+        );
+    }
+    response
+}
+
+/// Replaces a bare error response (from a handler, an extractor or the body limit) with the
+/// friendly page, and a "log in first" error with a redirect to the login form.
+fn finish(ctx: &Ctx, response: Response) -> Response {
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED && response.extensions().get::<ErrorPage>().is_some() {
+        let target = format!("/login?next={}", urlencode(&ctx.here));
+        return Redirect::to(&target).into_response();
+    }
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && response.extensions().get::<ErrorPage>().is_none() {
+        return response;
+    }
+    let csrf = response.extensions().get::<CsrfFailure>().is_some();
+    // A malformed id or body is, to the reader, a page that does not exist or a form that
+    // could not be understood; the status codes stay truthful for machines.
+    let mut page = pages::error_page(ctx, status, csrf);
+    *page.status_mut() = status;
+    page
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded_serialize(s)
+}
+
+fn form_urlencoded_serialize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A `next=` target is followed only when it is a path on this site, never another host.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
+        _ => "/me".to_owned(),
+    }
+}

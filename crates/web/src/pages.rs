@@ -1,0 +1,141 @@
+//! What every page shares: the layout (header, language and elder-mode switches, the menu a
+//! person's roles open) and the friendly error pages.
+
+use crate::ctx::{Ctx, urlencode};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// One entry of the menu.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// The data `base.html` needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub t: Tr,
+    pub elder: bool,
+    pub csrf: String,
+    pub user: Option<String>,
+    pub nav: Vec<NavLink>,
+    /// The link that switches language and comes back here.
+    pub lang_switch: String,
+    pub lang_switch_label: String,
+    pub elder_switch: String,
+}
+
+impl Layout {
+    pub fn new(ctx: &Ctx) -> Self {
+        let t = ctx.tr();
+        let path = ctx.here.split('?').next().unwrap_or("/");
+        let mut nav = vec![
+            ("/", "nav-home"),
+            ("/communities", "nav-communities"),
+            ("/alliance", "nav-alliance"),
+        ];
+        let mut owned: Vec<(String, &str)> = Vec::new();
+        if ctx.viewer.is_some() {
+            nav.push(("/me", "nav-me"));
+            for id in ctx.coordinated_communities() {
+                owned.push((format!("/community/{id}/residents"), "nav-residents"));
+            }
+            for id in ctx.organisations() {
+                owned.push((format!("/org/{id}"), "nav-organisation"));
+            }
+            if ctx.admin_street().is_some() {
+                owned.push(("/admin".to_owned(), "nav-admin"));
+            }
+        }
+        let nav = nav
+            .into_iter()
+            .map(|(h, l)| (h.to_owned(), l))
+            .chain(owned)
+            .map(|(href, label)| NavLink {
+                current: href == path || (href != "/" && path.starts_with(&format!("{href}/"))),
+                label: t.t(label),
+                href,
+            })
+            .collect();
+        let back = urlencode(&ctx.here);
+        Layout {
+            t,
+            elder: ctx.elder,
+            csrf: ctx.csrf.clone(),
+            user: ctx.viewer.as_ref().map(|v| v.name.clone()),
+            nav,
+            lang_switch: format!("/lang/{}?next={back}", ctx.lang.other().code()),
+            lang_switch_label: t.t("switch-to-other-language"),
+            elder_switch: format!(
+                "/elder/{}?next={back}",
+                if ctx.elder { "off" } else { "on" }
+            ),
+        }
+    }
+}
+
+/// Renders a page template.
+pub fn render(page: &impl Template) -> AppResult<Response> {
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    l: Layout,
+    code: u16,
+    title: String,
+    message: String,
+}
+
+/// The friendly page for an error status.
+pub fn error_page(ctx: &Ctx, status: StatusCode, csrf: bool) -> Response {
+    let t = ctx.tr();
+    let key = match status.as_u16() {
+        _ if csrf => "csrf",
+        403 => "403",
+        404 | 400 | 405 => "404",
+        413 => "413",
+        415 | 422 => "422",
+        429 => "429",
+        _ => "500",
+    };
+    let page = ErrorTemplate {
+        l: Layout::new(ctx),
+        code: status.as_u16(),
+        title: t.t(&format!("error-{key}-title")),
+        message: t.t(&format!("error-{key}-message")),
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (status, "error").into_response()
+        }
+    }
+}
+
+/// An id from the URL: anything that is not a positive number is a page that does not exist.
+pub fn parse_id(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// Formats milliseconds since the epoch as Beijing time.
+pub fn beijing_time(ms: i64) -> String {
+    use chrono::{FixedOffset, TimeZone};
+    let Some(tz) = FixedOffset::east_opt(8 * 3600) else {
+        return ms.to_string();
+    };
+    tz.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,328 @@
+//! Registering, logging in and out, and a person's own page.
+
+use crate::AppState;
+use crate::ctx::{Ctx, SESSION_COOKIE, safe_next, set_cookie};
+use crate::error::{AppError, AppResult};
+use crate::pages::{Layout, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chuangxiang_domain::account::{DisplayName, NewPassword, Phone};
+use chuangxiang_domain::policy::{Action, Grant};
+use chuangxiang_store::{StoreError, accounts, org, sessions};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/register", get(register_form).post(register))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/me/community", post(set_community))
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    l: Layout,
+    phone: String,
+    name: String,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn register_form(ctx: Ctx) -> AppResult<Response> {
+    render(&RegisterPage {
+        l: Layout::new(&ctx),
+        phone: String::new(),
+        name: String::new(),
+        errors: vec![],
+    })
+}
+
+/// A resident registers with a mobile number, a name and a password, and is logged in.
+async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RegisterForm>,
+) -> AppResult<Response> {
+    let t = ctx.tr();
+    let phone = Phone::parse(&form.phone);
+    let name = DisplayName::parse(&form.name);
+    let password = NewPassword::parse(&form.password);
+    let mut errors: Vec<String> = [
+        phone.as_ref().err(),
+        name.as_ref().err(),
+        password.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|e| t.t(e.message_id()))
+    .collect();
+    let again = |errors: Vec<String>| -> AppResult<Response> {
+        let mut r = render(&RegisterPage {
+            l: Layout::new(&ctx),
+            phone: form.phone.chars().take(30).collect(),
+            name: form.name.chars().take(60).collect(),
+            errors,
+        })?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(r)
+    };
+    let (Ok(phone), Ok(name), Ok(password)) = (phone, name, password) else {
+        return again(errors);
+    };
+    if accounts::phone_registered(&state.db, &phone).await? {
+        errors.push(t.t("err-phone-registered"));
+        return again(errors);
+    }
+    let hash = hash_off_thread(password).await?;
+    let id = match accounts::register(&state.db, &phone, hash, &name).await {
+        Ok(id) => id,
+        // Two registrations of one number at the same moment: the second loses here.
+        Err(StoreError::Conflict) => return again(vec![t.t("err-phone-registered")]),
+        Err(e) => return Err(e.into()),
+    };
+    logged_in(&state, id, "/me").await
+}
+
+pub async fn hash_off_thread(password: NewPassword) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || accounts::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+}
+
+async fn logged_in(state: &AppState, account_id: i64, next: &str) -> AppResult<Response> {
+    let token = sessions::start(&state.db, account_id).await?;
+    let mut response = Redirect::to(next).into_response();
+    let cookie =
+        format!("{SESSION_COOKIE}={token}; Path=/; Max-Age=2592000; SameSite=Lax; HttpOnly");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    phone: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    render(&LoginPage {
+        l: Layout::new(&ctx),
+        phone: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// Logs in. A wrong number and a wrong password get the same answer, in the same time.
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let t = ctx.tr();
+    let next = safe_next(form.next.as_deref());
+    let typed: String = form.phone.chars().take(30).collect();
+    let key = Phone::parse(&form.phone)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|_| typed.clone());
+    let refuse = |message: &str, status: StatusCode| -> AppResult<Response> {
+        let mut r = render(&LoginPage {
+            l: Layout::new(&ctx),
+            phone: typed.clone(),
+            next: next.clone(),
+            error: Some(t.t(message)),
+        })?;
+        *r.status_mut() = status;
+        Ok(r)
+    };
+    if !state.login_limiter.allowed(&key, Some(addr.ip())) {
+        return refuse("login-too-many", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let account = match Phone::parse(&form.phone) {
+        Ok(phone) => accounts::by_phone(&state.db, &phone).await?,
+        Err(_) => None,
+    };
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || {
+        accounts::verify_password(stored.as_deref(), &password)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    match (ok, account) {
+        (true, Some(account)) => {
+            state.login_limiter.succeeded(&key);
+            logged_in(&state, account.id, &next).await
+        }
+        _ => {
+            state.login_limiter.failed(&key, Some(addr.ip()));
+            state.metrics.login_failed();
+            refuse("login-failed", StatusCode::UNAUTHORIZED)
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    if let Some(token) = crate::ctx::cookie(&headers, SESSION_COOKIE) {
+        sessions::end(&state.db, token).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true));
+    Ok(response)
+}
+
+pub struct RoleLink {
+    pub label: String,
+    pub scope: String,
+    pub href: String,
+}
+
+pub struct CommunityOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    l: Layout,
+    name: String,
+    community: Option<String>,
+    options: Vec<CommunityOption>,
+    roles: Vec<RoleLink>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+struct MeQuery {
+    saved: Option<String>,
+}
+
+/// A person's own page: their community and what their roles let them do.
+async fn me(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MeQuery>,
+) -> AppResult<Response> {
+    ctx.require(Action::ManageOwnAccount)?;
+    let viewer = ctx.viewer()?;
+    let t = ctx.tr();
+    let street = org::first_street(&state.db).await?;
+    let all = match &street {
+        Some(s) => org::communities(&state.db, s.id).await?,
+        None => Vec::new(),
+    };
+    let community = match viewer.community_id {
+        Some(id) => Some(org::community(&state.db, id).await?.name),
+        None => None,
+    };
+    let mut roles = Vec::new();
+    for grant in &viewer.actor.grants {
+        let (label, scope, href) = match *grant {
+            Grant::StreetAdmin { street_id } => (
+                "role-street_admin",
+                org::street(&state.db, street_id).await?.name,
+                "/admin".to_owned(),
+            ),
+            Grant::Coordinator { community_id } => (
+                "role-coordinator",
+                org::community(&state.db, community_id).await?.name,
+                format!("/community/{community_id}/residents"),
+            ),
+            Grant::SocialWorker { org_id } => (
+                "role-social_worker",
+                org::organisation(&state.db, org_id).await?.name,
+                format!("/org/{org_id}"),
+            ),
+        };
+        roles.push(RoleLink {
+            label: t.t(label),
+            scope,
+            href,
+        });
+    }
+    render(&MePage {
+        l: Layout::new(&ctx),
+        name: viewer.name.clone(),
+        community,
+        options: all
+            .into_iter()
+            .map(|c| CommunityOption {
+                selected: Some(c.id) == viewer.community_id,
+                id: c.id,
+                name: c.name,
+            })
+            .collect(),
+        roles,
+        saved: q.saved.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+struct CommunityForm {
+    #[serde(default)]
+    community_id: String,
+}
+
+/// A resident sets the community they live in.
+async fn set_community(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CommunityForm>,
+) -> AppResult<Response> {
+    ctx.require(Action::ManageOwnAccount)?;
+    let viewer = ctx.viewer()?;
+    let id: i64 = form
+        .community_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
+    accounts::set_community(&state.db, viewer.account_id, id).await?;
+    Ok(Redirect::to("/me?saved=1").into_response())
+}

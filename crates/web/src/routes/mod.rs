@@ -1,0 +1,21 @@
+//! Routes, one module per area; each module exposes `router()`.
+
+pub mod account;
+pub mod admin;
+pub mod community;
+pub mod home;
+pub mod org;
+
+use crate::AppState;
+use crate::error::AppError;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(account::router())
+        .merge(admin::router())
+        .merge(community::router())
+        .merge(org::router())
+        .fallback(|| async { AppError::NotFound })
+}
