@@ -98,3 +98,189 @@ impl Tr {
         self.0.code()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chuangxiang_domain::account::{InputError, Role};
+    use chuangxiang_domain::audit::AuditAction;
+    use chuangxiang_domain::org::NameError;
+    use chuangxiang_domain::season::{SeasonError, Step};
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn ids(ftl: &str) -> BTreeSet<String> {
+        ftl.lines()
+            .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_owned()))
+            .collect()
+    }
+
+    fn files_under(dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files_under(&path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                out.push(text);
+            }
+        }
+    }
+
+    /// Every literal id passed to `t("…")`, `t1("…"` or `text(…, "…")` in templates and code.
+    fn used_ids() -> BTreeSet<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        files_under(&root.join("templates"), &mut texts);
+        files_under(&root.join("src"), &mut texts);
+        let mut used = BTreeSet::new();
+        for text in texts {
+            for marker in [".t(\"", ".t1(\""] {
+                for piece in text.split(marker).skip(1) {
+                    if let Some(id) = piece.split('"').next() {
+                        if !id.is_empty()
+                            && id
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        {
+                            used.insert(id.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        used
+    }
+
+    /// Ids built at run time from the domain's enums.
+    fn dynamic_ids() -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        for step in Step::ALL {
+            ids.insert(format!("step-{}", step.key()));
+        }
+        for action in AuditAction::ALL {
+            ids.insert(action.message_id());
+        }
+        for role in Role::ALL {
+            ids.insert(format!("role-{}", role.key()));
+        }
+        for kind in ["social_org", "social_unit"] {
+            ids.insert(format!("org-kind-{kind}"));
+        }
+        for key in ["404", "403", "csrf", "413", "422", "429", "500"] {
+            ids.insert(format!("error-{key}-title"));
+            ids.insert(format!("error-{key}-message"));
+        }
+        for e in [
+            InputError::PhoneEmpty,
+            InputError::PhoneInvalid,
+            InputError::PasswordTooShort,
+            InputError::PasswordTooLong,
+            InputError::NameEmpty,
+            InputError::NameTooLong,
+        ] {
+            ids.insert(e.message_id().to_owned());
+        }
+        for e in [NameError::Empty, NameError::TooLong] {
+            ids.insert(e.message_id().to_owned());
+        }
+        for e in [
+            SeasonError::AlreadyLast,
+            SeasonError::AlreadyFirst,
+            SeasonError::ReasonRequired,
+            SeasonError::ReasonTooLong,
+            SeasonError::EndsBeforeStart(1),
+            SeasonError::OutOfOrder(1),
+            SeasonError::YearOutOfRange,
+            SeasonError::TitleInvalid,
+        ] {
+            ids.insert(e.message_id().to_owned());
+        }
+        use crate::import::FileError;
+        for e in [
+            FileError::Missing,
+            FileError::UnsupportedType,
+            FileError::Unreadable,
+            FileError::UnknownEncoding,
+        ] {
+            ids.insert(e.message_id().to_owned());
+        }
+        use chuangxiang_domain::import::ImportProblem;
+        for p in [
+            ImportProblem::Empty,
+            ImportProblem::TooManyRows,
+            ImportProblem::CommunityExists,
+            ImportProblem::PhoneRegistered,
+        ] {
+            ids.insert(p.message_id().to_owned());
+        }
+        ids
+    }
+
+    #[test]
+    fn english_and_chinese_have_the_same_messages() {
+        let zh = ids(include_str!("../locales/zh-CN/main.ftl"));
+        let en = ids(include_str!("../locales/en/main.ftl"));
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "only in zh-CN: {only_zh:?}; only in en: {only_en:?}"
+        );
+    }
+
+    #[test]
+    fn every_message_a_page_uses_is_translated() {
+        let zh = ids(include_str!("../locales/zh-CN/main.ftl"));
+        let needed: BTreeSet<String> = used_ids().union(&dynamic_ids()).cloned().collect();
+        let missing: Vec<_> = needed.difference(&zh).collect();
+        assert!(
+            missing.is_empty(),
+            "messages used but not translated: {missing:?}"
+        );
+        for id in &needed {
+            for lang in [Lang::Zh, Lang::En] {
+                let args = [
+                    ("name", "x".to_owned()),
+                    ("count", "1".to_owned()),
+                    ("step", "1".to_owned()),
+                    ("column", "c".to_owned()),
+                    ("first", "2".to_owned()),
+                ];
+                assert_ne!(
+                    text_with(lang, id, &args),
+                    *id,
+                    "{id} does not resolve in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_pages_carry_no_chinese_except_the_language_switch() {
+        let en = include_str!("../locales/en/main.ftl");
+        for line in en.lines() {
+            let has_cjk = line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            // The switch names Chinese in Chinese; the import help names the column headers
+            // the file must have, which are Chinese in the file itself.
+            let allowed =
+                line.starts_with("switch-to-other-language") || line.starts_with("import-help");
+            assert!(!has_cjk || allowed, "Chinese left in English: {line}");
+        }
+    }
+
+    #[test]
+    fn arguments_are_substituted() {
+        assert_eq!(
+            text_with(Lang::Zh, "home-communities", &[("count", "22".into())]),
+            "共 22 个社区"
+        );
+        assert_eq!(
+            text_with(Lang::En, "home-communities", &[("count", "22".into())]),
+            "22 communities"
+        );
+    }
+}
