@@ -45,7 +45,11 @@ impl AppState {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // The body limit sits inside the context middleware, so that its 413 becomes the
+    // friendly page in the reader's language like every other error.
     routes::router()
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::context,
@@ -54,8 +58,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
 }
 

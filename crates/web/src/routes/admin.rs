@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/import", get(import_form).post(import))
         .route("/admin/season", get(season_page))
+        .route("/admin/season/open", post(open_season))
         .route("/admin/season/advance", post(advance_season))
         .route("/admin/season/back", post(move_season_back))
         .route("/admin/season/calendar", post(set_calendar))
@@ -397,10 +398,11 @@ async fn import(
             Some("kind") => kind = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::Internal("upload interrupted".into()))?;
+                // Over the size limit (413) or cut off (400): the reader's fault, not ours.
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => return Ok(e.status().into_response()),
+                };
                 upload = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -628,6 +630,49 @@ async fn change_step(
         Err(e) => {
             let message = season_error(t, e)?;
             season_page_with(state, ctx, Some(message)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OpenForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// Opens a new season for the street, at its first step (baseline survey).
+async fn open_season(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<OpenForm>,
+) -> AppResult<Response> {
+    let street = admin_street(&state, &ctx).await?;
+    ctx.require(Action::SteerSeason {
+        street_id: street.id,
+    })?;
+    let t = ctx.tr();
+    let Ok(year) = form.year.trim().parse::<i32>() else {
+        return season_page_with(&state, &ctx, Some(t.t("err-season-year"))).await;
+    };
+    match season::create(
+        &state.db,
+        Some(ctx.viewer()?.account_id),
+        street.id,
+        year,
+        &form.title,
+        Step::BaselineSurvey,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/season").into_response()),
+        Err(ChangeError::Store(StoreError::Conflict)) => {
+            season_page_with(&state, &ctx, Some(t.t("err-season-exists"))).await
+        }
+        Err(e) => {
+            let message = season_error(t, e)?;
+            season_page_with(&state, &ctx, Some(message)).await
         }
     }
 }
