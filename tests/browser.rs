@@ -1,0 +1,397 @@
+//! The browser journey, in headless Chromium on a phone-sized window: a resident registers,
+//! logs in, sets their community, reads the site in English and in elder mode (长辈版); the
+//! street admin then imports residents from an XLSX file, a good one and a broken one.
+//!
+//! Every page visited is checked with axe-core (no "serious" or "critical" violation) and saved
+//! as a full-page screenshot under `target/screenshots/`. Runs only with CHUANGXIANG_BROWSER=1
+//! (`scripts/test.sh` sets it, installs Debian's chromium and chromium-driver and fetches
+//! axe-core); otherwise it says it was skipped, so a plain `cargo test` passes anywhere.
+
+mod browser {
+    pub mod harness;
+}
+
+use browser::harness::{Browser, Server, TestResult, cjk};
+use fantoccini::Locator;
+use std::path::Path;
+
+const STREET_ADMIN_PHONE: &str = "13800000001";
+const DEMO_PASSWORD: &str = "chuangxiang2017";
+
+const RESIDENT_PHONE: &str = "13912345678";
+const RESIDENT_NAME: &str = "林小雨";
+const RESIDENT_PASSWORD: &str = "browser-journey-2017";
+
+#[tokio::test]
+async fn a_resident_and_a_street_admin_use_the_site_on_a_phone() {
+    if std::env::var_os("CHUANGXIANG_BROWSER").is_none() {
+        println!(
+            "skipped: the browser journey runs with CHUANGXIANG_BROWSER=1 (scripts/test.sh sets it)"
+        );
+        return;
+    }
+    let server = Server::start().await.expect("the server starts");
+    let browser = Browser::start(&server.base).await.expect("chromium starts");
+    let outcome = journey(&browser).await;
+    if let Err(e) = &outcome {
+        browser.capture_failure().await;
+        eprintln!("the journey stopped: {e}");
+        eprintln!("server log:\n{}", server.log_tail());
+    }
+    let axe_problems = browser.axe_problems();
+    browser.close().await;
+    outcome.expect("the journey completes");
+    assert!(
+        axe_problems.is_empty(),
+        "axe-core found serious or critical violations:\n{}",
+        axe_problems.join("\n")
+    );
+}
+
+async fn journey(b: &Browser) -> TestResult {
+    home_page_in_chinese(b).await?;
+    public_pages(b).await?;
+    register_and_log_in(b).await?;
+    set_community(b).await?;
+    switch_to_english(b).await?;
+    elder_mode(b).await?;
+    log_out(b).await?;
+    admin_imports_residents(b).await?;
+    Ok(())
+}
+
+/// The home page is in Chinese and shows the season's eight steps with the current one marked.
+async fn home_page_in_chinese(b: &Browser) -> TestResult {
+    b.go("/").await?;
+    b.check_page("01-home").await?;
+    b.expect_eq("lang of the home page", b.html_lang().await?, "zh-CN")?;
+    let h1 = b.text("main h1").await?;
+    b.expect(
+        h1.contains("望京"),
+        format!("the home page names the street: {h1:?}"),
+    )?;
+    let steps = b
+        .client
+        .find_all(Locator::Css("ol.steps > li.step"))
+        .await?;
+    b.expect_eq("steps in the strip", steps.len(), 8)?;
+    let current = b
+        .client
+        .find_all(Locator::Css(
+            "ol.steps > li.step.current[aria-current='step']",
+        ))
+        .await?;
+    b.expect_eq("highlighted current steps", current.len(), 1)?;
+    let current_name = current[0].text().await?;
+    let lead = b.text("main p.lead").await?;
+    b.expect(
+        current_name
+            .lines()
+            .any(|line| !line.trim().is_empty() && lead.contains(line.trim())),
+        format!("the lead {lead:?} names the highlighted step {current_name:?}"),
+    )?;
+    let (width, height) = b.viewport().await?;
+    b.expect(
+        (width, height) == (390.0, 844.0),
+        format!("a phone-sized page area of 390x844, got {width}x{height}"),
+    )?;
+    b.expect(
+        !b.scrolls_sideways().await?,
+        "the home page fits the phone's width".into(),
+    )
+}
+
+async fn public_pages(b: &Browser) -> TestResult {
+    b.go("/communities").await?;
+    b.check_page("02-communities").await?;
+    b.go("/alliance").await?;
+    b.check_page("03-alliance").await?;
+    b.go("/communities/not-a-number").await?;
+    b.check_page("04-not-found").await?;
+    let body = b.text("main").await?;
+    b.expect(
+        body.contains("404"),
+        format!("a friendly 404 page: {body:?}"),
+    )
+}
+
+/// Registering with a malformed number shows the error; a good form logs the resident in.
+/// Then they log out and back in with the new password.
+async fn register_and_log_in(b: &Browser) -> TestResult {
+    b.go("/register").await?;
+    b.check_page("05-register").await?;
+    b.fill("#phone", "12345").await?;
+    b.fill("#name", RESIDENT_NAME).await?;
+    b.fill("#password", RESIDENT_PASSWORD).await?;
+    b.submit("form.stack button[type=submit]").await?;
+    b.wait_for(".errors[role=alert]").await?;
+    b.check_page("06-register-error").await?;
+    b.expect_path("/register").await?;
+
+    b.fill("#phone", RESIDENT_PHONE).await?;
+    b.fill("#name", RESIDENT_NAME).await?;
+    b.fill("#password", RESIDENT_PASSWORD).await?;
+    b.submit("form.stack button[type=submit]").await?;
+    b.wait_for("#community_id").await?;
+    b.expect_path("/me").await?;
+    let who = b.text("header .who").await?;
+    b.expect_eq(
+        "the name in the header after registering",
+        who,
+        RESIDENT_NAME,
+    )?;
+
+    b.submit("header form[action='/logout'] button").await?;
+    b.wait_for("header a[href='/login']").await?;
+    b.click("header a[href='/login']").await?;
+    b.wait_for("#password").await?;
+    b.check_page("07-login").await?;
+    b.fill("#phone", RESIDENT_PHONE).await?;
+    b.fill("#password", RESIDENT_PASSWORD).await?;
+    b.submit("form.stack button[type=submit]").await?;
+    b.wait_for("#community_id").await?;
+    b.expect_path("/me").await
+}
+
+/// On their own page the resident chooses their community, and the page says it was saved.
+async fn set_community(b: &Browser) -> TestResult {
+    b.check_page("08-me").await?;
+    b.client
+        .find(Locator::Css("#community_id"))
+        .await?
+        .select_by_label("圣星")
+        .await?;
+    b.submit("form[action='/me/community'] button[type=submit]")
+        .await?;
+    b.wait_for("p.notice[role=status]").await?;
+    let community = b.text("#community-h + p.lead").await?;
+    b.expect_eq("the community shown after saving", community, "圣星")?;
+    b.check_page("09-me-community-saved").await
+}
+
+/// The language switch turns the page into English.
+async fn switch_to_english(b: &Browser) -> TestResult {
+    b.click("header a[href^='/lang/en']").await?;
+    b.wait_for("html[lang='en']").await?;
+    b.expect_path("/me").await?;
+    b.check_page("10-me-english").await?;
+    english_chrome(b, "/me").await?;
+    b.go("/").await?;
+    b.check_page("11-home-english").await?;
+    english_chrome(b, "/").await
+}
+
+/// The parts of a page that come from translations, not from data, have no Chinese left.
+/// The language switch itself is named in Chinese, and names are data.
+async fn english_chrome(b: &Browser, page: &str) -> TestResult {
+    b.expect_eq(&format!("lang of {page}"), b.html_lang().await?, "en")?;
+    let texts: Vec<String> = b
+        .script(
+            "return [document.title, document.querySelector('header nav').innerText,
+                     document.querySelector('footer').innerText]
+              .concat([...document.querySelectorAll(
+                  // The season's title is a name stored with the season, like a street's.
+                  `main h2:not(#season-h), main label, main button, main legend, main .button,
+                   header button`)]
+                  .map(e => e.innerText));",
+        )
+        .await?;
+    let chinese: Vec<&String> = texts.iter().filter(|t| cjk(t)).collect();
+    b.expect(
+        chinese.is_empty(),
+        format!("Chinese left on the English {page}: {chinese:?}"),
+    )
+}
+
+/// Elder mode: 24 px text or more, line height 1.3 or more, 60×60 px tap targets in the
+/// header and for buttons; the choice survives a reload and a change of language.
+async fn elder_mode(b: &Browser) -> TestResult {
+    b.go("/me").await?;
+    b.click("header a[href^='/elder/on']").await?;
+    b.wait_for("html.elder").await?;
+    b.check_page("12-me-elder-english").await?;
+    elder_figures(b, "/me").await?;
+    b.client.refresh().await?;
+    b.wait_for("html.elder").await?;
+    elder_figures(b, "/me after a reload").await?;
+
+    b.click("header a[href^='/lang/zh-CN']").await?;
+    b.wait_for("html[lang='zh-CN'].elder").await?;
+    b.go("/").await?;
+    b.wait_for("html.elder").await?;
+    b.check_page("13-home-elder").await?;
+    elder_figures(b, "/ in Chinese").await?;
+    b.expect(
+        !b.scrolls_sideways().await?,
+        "the elder-mode home page fits the phone's width".into(),
+    )?;
+    b.go("/me").await?;
+    b.check_page("14-me-elder").await?;
+    elder_figures(b, "/me in Chinese").await?;
+
+    b.click("header a[href^='/elder/off']").await?;
+    b.wait_for("html:not(.elder)").await?;
+    Ok(())
+}
+
+async fn elder_figures(b: &Browser, page: &str) -> TestResult {
+    let report: serde_json::Value = b
+        .script(
+            r#"
+            const px = v => parseFloat(v);
+            const body = getComputedStyle(document.body);
+            const visible = e => {
+                const r = e.getBoundingClientRect();
+                return r.width > 1 && r.height > 1 && getComputedStyle(e).visibility !== 'hidden';
+            };
+            const describe = e => (e.innerText || e.getAttribute('href') || e.tagName).trim();
+            const small_targets = [...document.querySelectorAll(
+                    'header a, header button, main button, main a.button, main input, main select')]
+                .filter(e => e.type !== 'hidden' && e.type !== 'radio' && visible(e))
+                .map(e => ({ what: describe(e), r: e.getBoundingClientRect() }))
+                .filter(x => x.r.width < 60 || x.r.height < 60)
+                .map(x => `${x.what} (${Math.round(x.r.width)}x${Math.round(x.r.height)})`);
+            const small_text = [...document.querySelectorAll('main *, header *')]
+                .filter(e => visible(e) && [...e.childNodes].some(
+                    n => n.nodeType === 3 && n.textContent.trim() !== ''))
+                .map(e => ({ what: e.textContent.trim().slice(0, 30), s: getComputedStyle(e) }))
+                .filter(x => px(x.s.fontSize) < 24 || px(x.s.lineHeight) < 1.3 * px(x.s.fontSize))
+                .map(x => `${x.what} (${x.s.fontSize} / ${x.s.lineHeight})`);
+            return {
+                font: px(body.fontSize),
+                line: px(body.lineHeight),
+                line_raw: body.lineHeight,
+                small_targets,
+                small_text,
+            };
+            "#,
+        )
+        .await?;
+    let font = report["font"].as_f64().unwrap_or(0.0);
+    let line = report["line"].as_f64().unwrap_or(0.0);
+    b.expect(
+        font >= 24.0,
+        format!("elder mode on {page}: body font-size {font}px, want 24px or more"),
+    )?;
+    b.expect(
+        line >= 1.3 * font,
+        format!(
+            "elder mode on {page}: line height {} for {font}px text, want 1.3 or more",
+            report["line_raw"]
+        ),
+    )?;
+    let targets = &report["small_targets"];
+    b.expect(
+        targets.as_array().is_some_and(|a| a.is_empty()),
+        format!("elder mode on {page}: tap targets under 60x60 px: {targets}"),
+    )?;
+    let text = &report["small_text"];
+    b.expect(
+        text.as_array().is_some_and(|a| a.is_empty()),
+        format!("elder mode on {page}: text under 24px or line height under 1.3: {text}"),
+    )
+}
+
+async fn log_out(b: &Browser) -> TestResult {
+    b.submit("header form[action='/logout'] button").await?;
+    b.wait_for("header a[href='/login']").await?;
+    b.expect_path("/").await?;
+    b.go("/me").await?;
+    b.wait_for("#password").await?;
+    b.expect_path("/login").await
+}
+
+/// The street admin logs in, looks round the admin pages and imports residents: a good file
+/// is imported; a file with a broken row is refused with that row's number.
+async fn admin_imports_residents(b: &Browser) -> TestResult {
+    b.fill("#phone", STREET_ADMIN_PHONE).await?;
+    b.fill("#password", DEMO_PASSWORD).await?;
+    b.submit("form.stack button[type=submit]").await?;
+    b.wait_for("header nav a[href='/admin']").await?;
+    b.click("header nav a[href='/admin']").await?;
+    b.wait_for("header nav a[href='/admin'][aria-current='page']")
+        .await?;
+    b.check_page("15-admin").await?;
+    for (path, name) in [
+        ("/admin/communities", "16-admin-communities"),
+        ("/admin/organisations", "17-admin-organisations"),
+        ("/admin/season", "18-admin-season"),
+        ("/admin/roles", "19-admin-roles"),
+        ("/admin/audit", "20-admin-audit"),
+    ] {
+        b.go(path).await?;
+        b.check_page(name).await?;
+        b.expect_path(path).await?;
+    }
+
+    let dir = tempfile::tempdir()?;
+    let good = dir.path().join("居民.xlsx");
+    write_residents(
+        &good,
+        &[
+            ["姓名", "手机号", "社区"],
+            ["高山", "13911110001", "圣星"],
+            ["许晴", "13911110002", "南湖东园"],
+        ],
+    )?;
+    b.go("/admin/import").await?;
+    b.check_page("21-admin-import").await?;
+    upload(b, &good).await?;
+    let notice = b.wait_for("p.notice[role=status]").await?.text().await?;
+    b.expect(
+        notice.contains('2'),
+        format!("the import reports two residents: {notice:?}"),
+    )?;
+    b.check_page("22-admin-import-done").await?;
+
+    let broken = dir.path().join("居民-有错.xlsx");
+    write_residents(
+        &broken,
+        &[
+            ["姓名", "手机号", "社区"],
+            ["马一鸣", "13911110003", "花西三"],
+            ["钱多", "1391111", "花西三"],
+            ["孔乐", "13911110005", "花西三"],
+        ],
+    )?;
+    upload(b, &broken).await?;
+    b.wait_for(".errors[role=alert] table").await?;
+    let rows: Vec<String> = b
+        .script(
+            "return [...document.querySelectorAll('.errors table tbody tr td:first-child')]
+                .map(td => td.innerText.trim());",
+        )
+        .await?;
+    b.expect_eq("rows reported for the broken file", rows, vec!["3"])?;
+    b.check_page("23-admin-import-broken").await?;
+    b.expect(
+        b.client
+            .find_all(Locator::Css("p.notice[role=status]"))
+            .await?
+            .is_empty(),
+        "nothing is reported imported from the broken file".into(),
+    )
+}
+
+async fn upload(b: &Browser, file: &Path) -> TestResult {
+    b.click("input[name=kind][value=residents]").await?;
+    b.client
+        .find(Locator::Css("#file"))
+        .await?
+        .send_keys(&file.to_string_lossy())
+        .await?;
+    b.submit("form[action^='/admin/import'] button[type=submit]")
+        .await
+}
+
+fn write_residents(path: &Path, rows: &[[&str; 3]]) -> TestResult {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(u32::try_from(r)?, u16::try_from(c)?, *cell)?;
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
