@@ -157,8 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
         Command::Serve { no_demo } => {
             if !no_demo && demo::is_empty(&db).await? {
-                let accounts = demo::load_wangjing(&db).await?;
-                print_demo(&accounts);
+                load_demo(&db).await?;
             }
             let listener = tokio::net::TcpListener::bind(&settings.bind)
                 .await
@@ -181,8 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 demo::erase(&db).await?;
             }
-            let accounts = demo::load_wangjing(&db).await?;
-            print_demo(&accounts);
+            load_demo(&db).await?;
             if scale.as_deref() == Some("district") {
                 let started = std::time::Instant::now();
                 let s = demo::load_scale(&db, 43, 800, 200_000).await?;
@@ -209,6 +207,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Compute(_) => unreachable!("handled before the runtime starts"),
     }
+    Ok(())
+}
+
+/// The Wangjing demo: organisation, accounts and season, then each feature's own demo content.
+async fn load_demo(db: &chuangxiang_store::Db) -> anyhow::Result<()> {
+    let accounts = demo::load_wangjing(db).await?;
+    let street = chuangxiang_store::org::first_street(db)
+        .await?
+        .context("the demo street is missing")?;
+    let ideas = chuangxiang_store::demo_ideas::load(db, street.id).await?;
+    print_demo(&accounts);
+    println!("  and {ideas} golden ideas in the 2017 season");
     Ok(())
 }
 

@@ -19,10 +19,14 @@ pub enum AuditAction {
     SeasonAdvanced,
     SeasonMovedBack,
     SeasonCalendarSet,
+    IdeaSubmitted,
+    IdeaAccepted,
+    IdeaMerged,
+    IdeaDeclined,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::AccountRegistered,
         AuditAction::AccountCreatedByStaff,
         AuditAction::AccountCommunitySet,
@@ -38,6 +42,10 @@ impl AuditAction {
         AuditAction::SeasonAdvanced,
         AuditAction::SeasonMovedBack,
         AuditAction::SeasonCalendarSet,
+        AuditAction::IdeaSubmitted,
+        AuditAction::IdeaAccepted,
+        AuditAction::IdeaMerged,
+        AuditAction::IdeaDeclined,
     ];
 
     pub fn key(self) -> &'static str {
@@ -57,6 +65,10 @@ impl AuditAction {
             AuditAction::SeasonAdvanced => "season.advanced",
             AuditAction::SeasonMovedBack => "season.moved_back",
             AuditAction::SeasonCalendarSet => "season.calendar_set",
+            AuditAction::IdeaSubmitted => "idea.submitted",
+            AuditAction::IdeaAccepted => "idea.accepted",
+            AuditAction::IdeaMerged => "idea.merged",
+            AuditAction::IdeaDeclined => "idea.declined",
         }
     }
 

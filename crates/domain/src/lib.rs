@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod competition;
+pub mod ideas;
 pub mod import;
 pub mod notify;
 pub mod org;

@@ -101,8 +101,19 @@ pub enum Action {
     /// See a community's residents, create an account for one without a phone,
     /// and reset a resident's password.
     ManageResidents(CommunityRef),
-    /// See an organisation's page for its own staff.
+    /// See an organisation's page for its own staff, or submit an idea in its name.
     WorkForOrganisation { org_id: i64 },
+    /// Submit a golden idea of one's own.
+    SubmitIdea,
+    /// Type in a paper idea form (金点子征集表) for a resident of the community, or accept,
+    /// merge or decline the community's ideas.
+    ReviewIdeas(CommunityRef),
+    /// Read one idea: public once accepted; before that, its author and the community's staff.
+    ReadIdea {
+        community: CommunityRef,
+        author: Option<i64>,
+        public: bool,
+    },
 }
 
 /// Why an action was refused.
@@ -116,7 +127,10 @@ pub enum Denial {
 
 /// Decides whether `actor` (None when nobody is logged in) may do `action`.
 pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
-    if action == Action::ReadPublic {
+    if matches!(
+        action,
+        Action::ReadPublic | Action::ReadIdea { public: true, .. }
+    ) {
         return Ok(());
     }
     let Some(actor) = actor else {
@@ -132,6 +146,17 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
             actor.coordinates(c.community_id) || actor.is_street_admin_of(c.street_id)
         }
         Action::WorkForOrganisation { org_id } => actor.works_for(org_id),
+        Action::SubmitIdea => true,
+        Action::ReviewIdeas(c) => {
+            actor.coordinates(c.community_id) || actor.is_street_admin_of(c.street_id)
+        }
+        Action::ReadIdea {
+            community, author, ..
+        } => {
+            author == Some(actor.account_id)
+                || actor.coordinates(community.community_id)
+                || actor.is_street_admin_of(community.street_id)
+        }
     };
     if allowed {
         Ok(())
@@ -222,6 +247,73 @@ mod tests {
         };
         assert_eq!(
             decide(Some(&admin), Action::ManageResidents(elsewhere)),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn an_idea_under_review_is_seen_by_its_author_and_its_community_staff_only() {
+        let unreviewed = Action::ReadIdea {
+            community: NANHU,
+            author: Some(5),
+            public: false,
+        };
+        assert_eq!(decide(None, unreviewed), Err(Denial::NotLoggedIn));
+        let author = Actor {
+            account_id: 5,
+            grants: vec![],
+        };
+        assert_eq!(decide(Some(&author), unreviewed), Ok(()));
+        assert_eq!(
+            decide(Some(&actor(&[])), unreviewed),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(
+                Some(&actor(&[Grant::Coordinator { community_id: 10 }])),
+                unreviewed
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            decide(
+                Some(&actor(&[Grant::Coordinator { community_id: 11 }])),
+                unreviewed
+            ),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(
+                Some(&actor(&[Grant::StreetAdmin { street_id: 1 }])),
+                unreviewed
+            ),
+            Ok(())
+        );
+        let accepted = Action::ReadIdea {
+            community: NANHU,
+            author: Some(5),
+            public: true,
+        };
+        assert_eq!(decide(None, accepted), Ok(()));
+    }
+
+    #[test]
+    fn only_the_community_coordinator_or_street_admin_reviews_ideas() {
+        let review = Action::ReviewIdeas(NANHU);
+        assert_eq!(decide(Some(&actor(&[])), review), Err(Denial::Forbidden));
+        assert_eq!(
+            decide(Some(&actor(&[Grant::SocialWorker { org_id: 3 }])), review),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(
+                Some(&actor(&[Grant::Coordinator { community_id: 10 }])),
+                review
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&actor(&[Grant::StreetAdmin { street_id: 2 }])), review),
             Err(Denial::Forbidden)
         );
     }

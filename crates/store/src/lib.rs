@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod demo_ideas;
 pub mod entity;
+pub mod ideas;
 pub mod migration;
 pub mod org;
 pub mod season;

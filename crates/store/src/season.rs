@@ -95,6 +95,7 @@ pub async fn create(
     }))
     .exec(&txn)
     .await?;
+    crate::ideas::add_default_categories(&txn, model.id).await?;
     audit::record(
         &txn,
         Entry {

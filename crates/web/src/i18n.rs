@@ -167,6 +167,15 @@ mod tests {
         for role in Role::ALL {
             ids.insert(format!("role-{}", role.key()));
         }
+        for status in ["submitted", "accepted", "merged", "declined"] {
+            ids.insert(format!("idea-status-{status}"));
+        }
+        for notice in ["supported", "reviewed"] {
+            ids.insert(format!("idea-notice-{notice}"));
+        }
+        for e in chuangxiang_domain::ideas::IdeaError::ALL {
+            ids.insert(e.message_id().to_owned());
+        }
         for kind in ["social_org", "social_unit"] {
             ids.insert(format!("org-kind-{kind}"));
         }

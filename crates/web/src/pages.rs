@@ -36,6 +36,7 @@ impl Layout {
         let path = ctx.here.split('?').next().unwrap_or("/");
         let mut nav = vec![
             ("/", "nav-home"),
+            ("/ideas", "nav-ideas"),
             ("/communities", "nav-communities"),
             ("/alliance", "nav-alliance"),
         ];
@@ -44,6 +45,7 @@ impl Layout {
             nav.push(("/me", "nav-me"));
             for id in ctx.coordinated_communities() {
                 owned.push((format!("/community/{id}/residents"), "nav-residents"));
+                owned.push((format!("/community/{id}/ideas"), "nav-idea-queue"));
             }
             for id in ctx.organisations() {
                 owned.push((format!("/org/{id}"), "nav-organisation"));

@@ -6,23 +6,32 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_foundation;
+mod m20261126_000002_ideas;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261126_000001_foundation::Migration),
+            Box::new(m20261126_000002_ideas::Migration),
+        ]
     }
 }
 
 /// A `CREATE TABLE` that stores Chinese text on MySQL/MariaDB whatever the server's default
 /// character set is (it is often latin1).
+///
+/// The collation is binary, as text compares on SQLite and PostgreSQL: `utf8mb4_unicode_ci`
+/// would make a unique name refuse "SUNSHINE" beside "Sunshine", "１" beside "1", and any
+/// two names that differ only in a character beyond the BMP (emoji, rare hanzi of CJK
+/// extension B, which all weigh the same there).
 pub(crate) fn utf8_table(manager: &SchemaManager, name: &'static str) -> TableCreateStatement {
     let mut table = Table::create();
     table.table(Alias::new(name)).if_not_exists();
     if manager.get_database_backend() == sea_orm::DatabaseBackend::MySql {
-        table.character_set("utf8mb4").collate("utf8mb4_unicode_ci");
+        table.character_set("utf8mb4").collate("utf8mb4_bin");
     }
     table
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod community;
 pub mod home;
+pub mod ideas;
 pub mod org;
 
 use crate::AppState;
@@ -13,6 +14,7 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
+        .merge(ideas::router())
         .merge(account::router())
         .merge(admin::router())
         .merge(community::router())
