@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod import;
 pub mod metrics;
 pub mod notify;
+pub mod overview;
 pub mod pages;
 pub mod ratelimit;
 pub mod routes;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub login_limiter: Arc<ratelimit::LoginLimiter>,
     pub notifier: Arc<dyn chuangxiang_domain::notify::Notifier>,
+    /// The public pages' data, kept for at most a second (see [`overview`]).
+    pub public: Arc<overview::PublicCache>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             login_limiter: Arc::new(ratelimit::LoginLimiter::default()),
             notifier: Arc::new(notify::LogNotifier),
+            public: Arc::new(overview::PublicCache::default()),
         }
     }
 }
@@ -53,6 +57,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::context,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.public.clone(),
+            overview::invalidate_after_writes,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -53,7 +53,12 @@ struct HomePage {
 /// The steps of a season as the progress strip shows them.
 pub async fn step_views(state: &AppState, t: Tr, s: &season::Season) -> AppResult<Vec<StepView>> {
     let planned = season::steps(&state.db, s.id).await?;
-    Ok(Step::ALL
+    Ok(steps_of(t, s, &planned))
+}
+
+/// The progress strip of season `s` with its planned dates.
+fn steps_of(t: Tr, s: &season::Season, planned: &[season::SeasonStep]) -> Vec<StepView> {
+    Step::ALL
         .iter()
         .map(|step| {
             let p = planned.iter().find(|p| p.step == step.number());
@@ -72,34 +77,30 @@ pub async fn step_views(state: &AppState, t: Tr, s: &season::Season) -> AppResul
                 },
             }
         })
-        .collect())
+        .collect()
 }
 
-/// The home page: the street, its current season and the eight steps.
+/// The home page: the street, its current season and the eight steps. Its data comes from
+/// [`crate::overview`], at most a second old.
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     ctx.require(Action::ReadPublic)?;
     let t = ctx.tr();
-    let street = org::first_street(&state.db).await?;
-    let (mut season_title, mut current_step, mut steps, mut communities, mut district) =
-        (None, None, Vec::new(), 0, String::new());
-    if let Some(street) = &street {
-        district = org::district_name(&state.db, street.district_id).await?;
-        communities = org::communities(&state.db, street.id).await?.len();
-        if let Some(s) = season::current(&state.db, street.id).await? {
-            steps = step_views(&state, t, &s).await?;
-            current_step =
-                Step::from_number(s.current_step).map(|st| t.t(&format!("step-{}", st.key())));
-            season_title = Some(s.title);
-        }
+    let data = state.public.home(&state.db).await?;
+    let (mut season_title, mut current_step, mut steps) = (None, None, Vec::new());
+    if let Some((s, planned)) = &data.season {
+        steps = steps_of(t, s, planned);
+        current_step =
+            Step::from_number(s.current_step).map(|st| t.t(&format!("step-{}", st.key())));
+        season_title = Some(s.title.clone());
     }
     render(&HomePage {
         l: Layout::new(&ctx),
-        street: street.map(|s| s.name),
-        district,
+        street: data.street.as_ref().map(|s| s.name.clone()),
+        district: data.district.clone(),
         season_title,
         current_step,
         steps,
-        communities,
+        communities: data.communities,
     })
 }
 
@@ -117,25 +118,24 @@ struct CommunitiesPage {
     rows: Vec<CommunityRow>,
 }
 
-/// The street's communities with their number of registered residents.
+/// The street's communities with their number of registered residents, from
+/// [`crate::overview`] (at most a second old).
 async fn communities(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     ctx.require(Action::ReadPublic)?;
-    let street = org::first_street(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let counts = org::resident_counts(&state.db, street.id).await?;
-    let rows = org::communities(&state.db, street.id)
-        .await?
-        .into_iter()
-        .map(|c| CommunityRow {
-            residents: counts.get(&c.id).copied().unwrap_or(0),
-            name: c.name,
+    let data = state.public.communities(&state.db).await?;
+    let data = data.as_ref().as_ref().ok_or(AppError::NotFound)?;
+    let rows = data
+        .rows
+        .iter()
+        .map(|(c, residents)| CommunityRow {
+            residents: *residents,
+            name: c.name.clone(),
             demo: c.demo,
         })
         .collect();
     render(&CommunitiesPage {
         l: Layout::new(&ctx),
-        street: street.name,
+        street: data.street.name.clone(),
         rows,
     })
 }
