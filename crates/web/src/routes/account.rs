@@ -237,6 +237,15 @@ struct MePage {
     options: Vec<CommunityOption>,
     roles: Vec<RoleLink>,
     saved: bool,
+    ideas: Vec<MyIdea>,
+}
+
+/// One of the person's own ideas, with where it stands.
+pub struct MyIdea {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +310,16 @@ async fn me(
             .collect(),
         roles,
         saved: q.saved.is_some(),
+        ideas: chuangxiang_store::ideas::by_author(&state.db, viewer.account_id)
+            .await?
+            .into_iter()
+            .map(|i| MyIdea {
+                status: t.t(&format!("idea-status-{}", i.status)),
+                id: i.id,
+                title: i.title,
+                reason: i.status_reason,
+            })
+            .collect(),
     })
 }
 

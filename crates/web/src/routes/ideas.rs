@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/ideas/{id}/support", post(support))
         .route("/ideas/{id}/review", post(review))
         .route("/community/{id}/ideas", get(review_queue))
+        .route("/community/{id}/poster", get(poster))
 }
 
 /// The first street and its current season: where ideas are collected.
@@ -745,5 +746,56 @@ async fn review_queue(
         community_id: community.id,
         community: community.name,
         ideas: cards(t, rows, &community_names, &category_names),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ideas/poster.html")]
+struct PosterPage {
+    t: Tr,
+    street: String,
+    community_id: i64,
+    community: String,
+    url: String,
+    qr: String,
+}
+
+/// A printable A4 poster for a community's courtyards: a QR code to the idea form with the
+/// community already chosen, and large-print instructions.
+async fn poster(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    ctx.viewer()?;
+    let community = org::community(&state.db, id).await?;
+    ctx.require(Action::ReviewIdeas(CommunityRef {
+        community_id: community.id,
+        street_id: community.street_id,
+    }))?;
+    // The address people's phones will open is the one staff reached the server by.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let url = format!("http://{host}/ideas/new?community={}", community.id);
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| AppError::Internal(format!("qr: {e}")))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(320, 320)
+        .build();
+    render(&PosterPage {
+        t: ctx.tr(),
+        street: org::street(&state.db, community.street_id).await?.name,
+        community_id: community.id,
+        community: community.name,
+        url,
+        qr,
     })
 }
