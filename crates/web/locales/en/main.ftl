@@ -300,3 +300,4 @@ poster-step-1 = Scan the QR code above with WeChat or your phone's camera
 poster-step-2 = Log in or register (mobile number and password)
 poster-step-3 = Write down your good idea for the community and press "Submit"
 poster-paper = No phone? Ask the residents' committee for a paper idea form; staff will type it in for you.
+admin-export = Export this season's ideas:

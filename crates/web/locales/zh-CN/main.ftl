@@ -300,3 +300,4 @@ poster-step-1 = 用手机微信或相机扫描上方二维码
 poster-step-2 = 登录或注册（手机号加密码）
 poster-step-3 = 写下您对社区的好主意，点“提交”
 poster-paper = 不方便用手机？请到居委会领取纸质金点子征集表，工作人员会帮您录入。
+admin-export = 导出本年度金点子：

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod community;
+pub mod export;
 pub mod home;
 pub mod ideas;
 pub mod org;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(community::router())
+        .merge(export::router())
         .merge(org::router())
         .fallback(|| async { AppError::NotFound })
 }
