@@ -140,14 +140,13 @@ mod tests {
         for text in texts {
             for marker in [".t(\"", ".t1(\""] {
                 for piece in text.split(marker).skip(1) {
-                    if let Some(id) = piece.split('"').next() {
-                        if !id.is_empty()
-                            && id
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                        {
-                            used.insert(id.to_owned());
-                        }
+                    if let Some(id) = piece.split('"').next()
+                        && !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    {
+                        used.insert(id.to_owned());
                     }
                 }
             }
