@@ -11,5 +11,6 @@ pub mod ideas;
 pub mod import;
 pub mod notify;
 pub mod org;
+pub mod photos;
 pub mod policy;
 pub mod season;

@@ -397,3 +397,59 @@ pub async fn by_author(conn: &impl ConnectionTrait, account_id: i64) -> Result<V
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
     Ok(idea::Entity::find().count(conn).await?)
 }
+
+/// The ids of an idea's photos, in the order they were added.
+pub async fn photo_ids(conn: &impl ConnectionTrait, idea_id: i64) -> Result<Vec<i64>> {
+    use crate::entity::idea_photo;
+    Ok(idea_photo::Entity::find()
+        .select_only()
+        .column(idea_photo::Column::Id)
+        .filter(idea_photo::Column::IdeaId.eq(idea_id))
+        .order_by_asc(idea_photo::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Stores a photo already re-encoded (and stripped of metadata) by the caller.
+pub async fn add_photo(
+    conn: &impl ConnectionTrait,
+    idea_id: i64,
+    (width, height): (u32, u32),
+    photo: Vec<u8>,
+    thumbnail: Vec<u8>,
+) -> Result<i64> {
+    use crate::entity::idea_photo;
+    let model = idea_photo::ActiveModel {
+        id: NotSet,
+        idea_id: Set(idea_id),
+        width: Set(i32::try_from(width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(height).unwrap_or(i32::MAX)),
+        photo: Set(photo),
+        thumbnail: Set(thumbnail),
+        created_at: Set(now_ms()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(model.id)
+}
+
+/// A photo (or its thumbnail) of the given idea.
+pub async fn photo(
+    conn: &impl ConnectionTrait,
+    idea_id: i64,
+    photo_id: i64,
+    thumbnail: bool,
+) -> Result<Vec<u8>> {
+    use crate::entity::idea_photo;
+    let found = idea_photo::Entity::find_by_id(photo_id)
+        .filter(idea_photo::Column::IdeaId.eq(idea_id))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(if thumbnail {
+        found.thumbnail
+    } else {
+        found.photo
+    })
+}

@@ -169,7 +169,10 @@ mod tests {
         for status in ["submitted", "accepted", "merged", "declined"] {
             ids.insert(format!("idea-status-{status}"));
         }
-        for notice in ["supported", "reviewed"] {
+        for e in chuangxiang_domain::photos::PhotoError::ALL {
+            ids.insert(e.message_id().to_owned());
+        }
+        for notice in ["supported", "reviewed", "photo-added"] {
             ids.insert(format!("idea-notice-{notice}"));
         }
         for e in chuangxiang_domain::ideas::IdeaError::ALL {

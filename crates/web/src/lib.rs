@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod notify;
 pub mod overview;
 pub mod pages;
+pub mod photos;
 pub mod ratelimit;
 pub mod routes;
 

@@ -6,6 +6,7 @@ pub mod community;
 pub mod courtyard;
 pub mod district;
 pub mod idea;
+pub mod idea_photo;
 pub mod idea_support;
 pub mod organisation;
 pub mod role_grant;

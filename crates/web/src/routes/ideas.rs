@@ -17,6 +17,7 @@ use chuangxiang_domain::account::DisplayName;
 use chuangxiang_domain::ideas::{
     self as rules, Channel, IdeaError, IdeaText, Review, ReviewTarget, Sort, Status,
 };
+use chuangxiang_domain::photos::PhotoError;
 use chuangxiang_domain::policy::{Action, CommunityRef};
 use chuangxiang_domain::season::Step;
 use chuangxiang_store::{StoreError, accounts, ideas, org, season};
@@ -30,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/ideas/{id}", get(detail))
         .route("/ideas/{id}/support", post(support))
         .route("/ideas/{id}/review", post(review))
+        .route("/ideas/{id}/photos", post(add_photo))
+        .route("/ideas/{id}/photos/{photo}", get(photo))
+        .route("/ideas/{id}/photos/{photo}/thumb", get(thumbnail))
         .route("/community/{id}/ideas", get(review_queue))
         .route("/community/{id}/poster", get(poster))
 }
@@ -507,6 +511,8 @@ struct DetailPage {
     supported: bool,
     can_review: bool,
     notice: Option<String>,
+    photos: Vec<i64>,
+    can_add_photo: bool,
 }
 
 #[derive(Deserialize)]
@@ -572,12 +578,18 @@ async fn detail(
             }))
             .is_ok();
     let notice = q.notice.as_deref().and_then(|n| match n {
-        "supported" | "reviewed" => Some(t.t(&format!("idea-notice-{n}"))),
+        "supported" | "reviewed" | "photo-added" => Some(t.t(&format!("idea-notice-{n}"))),
         e => IdeaError::ALL
             .iter()
-            .find(|x| x.message_id() == e)
-            .map(|x| t.t(x.message_id())),
+            .map(|x| x.message_id())
+            .chain(PhotoError::ALL.iter().map(|x| x.message_id()))
+            .find(|id| *id == e)
+            .map(|id| t.t(id)),
     });
+    let photos = ideas::photo_ids(&state.db, idea.id).await?;
+    let can_add_photo = status == Status::Submitted
+        && viewer.is_some_and(|v| v == idea.submitted_by)
+        && photos.len() < chuangxiang_domain::photos::MAX_PER_IDEA;
     render(&DetailPage {
         l: Layout::new(&ctx),
         id: idea.id,
@@ -598,7 +610,95 @@ async fn detail(
         supported,
         can_review,
         notice,
+        photos,
+        can_add_photo,
     })
+}
+
+/// Adds a photo to one's own idea while it waits for review. The photo is checked by its
+/// content, re-encoded without metadata, and given a thumbnail.
+async fn add_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let (idea, _) = load_visible(&state, &ctx, &id).await?;
+    let viewer = ctx.viewer()?;
+    if viewer.account_id != idea.submitted_by || idea.status != Status::Submitted.key() {
+        return Err(AppError::Forbidden);
+    }
+    let mut upload = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => {
+                upload = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .to_vec();
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return Ok(e.status().into_response()),
+        }
+    }
+    let already = ideas::photo_ids(&state.db, idea.id).await?.len();
+    let processed = tokio::task::spawn_blocking(move || crate::photos::process(&upload, already))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let notice = match processed {
+        Err(e) => e.message_id(),
+        Ok(p) => {
+            ideas::add_photo(
+                &state.db,
+                idea.id,
+                (p.width, p.height),
+                p.photo,
+                p.thumbnail,
+            )
+            .await?;
+            "photo-added"
+        }
+    };
+    Ok(Redirect::to(&format!("/ideas/{}?notice={notice}", idea.id)).into_response())
+}
+
+async fn photo_response(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    photo: &str,
+    thumbnail: bool,
+) -> AppResult<Response> {
+    let (idea, _) = load_visible(state, ctx, id).await?;
+    let bytes = ideas::photo(&state.db, idea.id, parse_id(photo)?, thumbnail).await?;
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("image/jpeg"),
+    );
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, max-age=86400"),
+    );
+    Ok(response)
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, photo)): Path<(String, String)>,
+) -> AppResult<Response> {
+    photo_response(&state, &ctx, &id, &photo, false).await
+}
+
+async fn thumbnail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, photo)): Path<(String, String)>,
+) -> AppResult<Response> {
+    photo_response(&state, &ctx, &id, &photo, true).await
 }
 
 /// A resident's +1. Supporting twice, or one's own idea, is refused with a message.
