@@ -14,6 +14,7 @@ mod browser {
 use browser::harness::{Browser, Server, TestResult, cjk};
 use fantoccini::Locator;
 use std::path::Path;
+use std::time::Duration;
 
 const STREET_ADMIN_PHONE: &str = "13800000001";
 const DEMO_PASSWORD: &str = "chuangxiang2017";
@@ -32,7 +33,11 @@ async fn a_resident_and_a_street_admin_use_the_site_on_a_phone() {
     }
     let server = Server::start().await.expect("the server starts");
     let browser = Browser::start(&server.base).await.expect("chromium starts");
-    let outcome = journey(&browser).await;
+    // A hung browser must fail the run, not stall CI.
+    let outcome = match tokio::time::timeout(Duration::from_secs(300), journey(&browser)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err("the journey took more than five minutes".into()),
+    };
     if let Err(e) = &outcome {
         browser.capture_failure().await;
         eprintln!("the journey stopped: {e}");
