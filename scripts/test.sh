@@ -51,7 +51,7 @@ quietly() {
 
 # Runs cargo test, keeping its output for the summary.
 cargo_test() {
-    cargo test "$@" 2>&1 | tee -a "$log"
+    cargo test --no-fail-fast "$@" 2>&1 | tee -a "$log"
 }
 
 wait_for() {
