@@ -183,9 +183,10 @@ async fn posted_token(req: Request) -> Result<(Option<String>, Request), AppErro
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();
+    // A form this large is not one of ours: refuse it for its size, not as a forgery.
     let bytes = to_bytes(body, FORM_LIMIT)
         .await
-        .map_err(|_| AppError::Csrf)?;
+        .map_err(|_| AppError::TooLarge)?;
     let token = form_urlencoded_value(&bytes, CSRF_FIELD);
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }

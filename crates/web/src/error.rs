@@ -22,6 +22,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     TooMany,
+    /// The request body is over the size limit.
+    #[error("request body too large")]
+    TooLarge,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -37,6 +40,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NeedLogin => StatusCode::UNAUTHORIZED,
             AppError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -632,11 +632,11 @@ async fn add_photo(
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("photo") => {
-                upload = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .to_vec();
+                // Over the body limit (413) or cut off (400): the sender's doing, not ours.
+                upload = match field.bytes().await {
+                    Ok(b) => b.to_vec(),
+                    Err(e) => return Ok(e.status().into_response()),
+                };
             }
             Ok(Some(_)) => {}
             Ok(None) => break,
