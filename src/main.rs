@@ -213,10 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// The Wangjing demo: organisation, accounts and season, then each feature's own demo content.
 async fn load_demo(db: &chuangxiang_store::Db) -> anyhow::Result<()> {
     let accounts = demo::load_wangjing(db).await?;
-    let street = chuangxiang_store::org::first_street(db)
-        .await?
-        .context("the demo street is missing")?;
-    let ideas = chuangxiang_store::demo_ideas::load(db, street.id).await?;
+    let ideas = chuangxiang_store::ideas::count(db).await?;
     print_demo(&accounts);
     println!("  and {ideas} golden ideas in the 2017 season");
     Ok(())

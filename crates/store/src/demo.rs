@@ -281,6 +281,8 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
     season::set_calendar(db, admin.id, season_id, &planned)
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?;
+    // Each feature's own demo content follows.
+    crate::demo_ideas::load(db, wangjing.id).await?;
     Ok(demo_accounts)
 }
 

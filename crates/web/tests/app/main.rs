@@ -11,6 +11,7 @@ mod admin;
 mod authorisation;
 mod coordinator;
 mod hostile_input;
+mod idea_rules;
 mod ideas;
 mod import;
 mod operations;
