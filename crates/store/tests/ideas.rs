@@ -1,6 +1,8 @@
-//! Golden ideas in storage, on a real SQLite database with the Wangjing demo.
+//! Golden ideas in storage, on a real SQLite database with the Wangjing demo and a season of
+//! the tests' own.
 
 use chuangxiang_domain::ideas::{IdeaText, Sort, Status, similar};
+use chuangxiang_domain::season::Step;
 use chuangxiang_store::{Db, StoreError, accounts, demo, ideas, org, season};
 
 struct Fixture {
@@ -25,11 +27,10 @@ async fn fixture() -> Fixture {
         .expect("query")
         .expect("street")
         .id;
-    let season = season::current(&db, street)
+    // A season of its own, so that the demo's 2017 ideas stay out of the way.
+    let season = season::create(&db, None, street, 2018, "2018年测试", Step::IdeaCollection)
         .await
-        .expect("query")
-        .expect("season")
-        .id;
+        .expect("season opened");
     let community = org::communities(&db, street).await.expect("communities")[2].id;
     let category = ideas::categories(&db, season).await.expect("categories")[0].id;
     let phone = |p: &str| chuangxiang_domain::account::Phone::parse(p).expect("phone");
