@@ -100,7 +100,10 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool> {
 
 /// Erases every table and rebuilds the schema: what `demo --force` does before loading.
 pub async fn erase(db: &DatabaseConnection) -> Result<()> {
-    crate::migration::Migrator::fresh(db).await?;
+    // Every migration's `down` drops its own tables by name, which is deterministic on all
+    // engines; `fresh` discovers tables through the schema and once left one behind on SQLite.
+    crate::migration::Migrator::reset(db).await?;
+    crate::migration::Migrator::up(db, None).await?;
     Ok(())
 }
 
