@@ -334,6 +334,8 @@ pub struct ProblemRow {
 #[template(path = "admin/import.html")]
 struct ImportPage {
     l: Layout,
+    /// The kind chosen last, kept checked after a refused file.
+    kind: String,
     problems: Vec<ProblemRow>,
     imported: Option<String>,
     error: Option<String>,
@@ -343,6 +345,7 @@ async fn import_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
     admin_street(&state, &ctx).await?;
     render(&ImportPage {
         l: Layout::new(&ctx),
+        kind: String::new(),
         problems: vec![],
         imported: None,
         error: None,
@@ -415,6 +418,7 @@ async fn import(
         let failed = error.is_some() || !problems.is_empty();
         let r = render(&ImportPage {
             l: Layout::new(&ctx),
+            kind: kind.clone(),
             problems,
             imported,
             error,

@@ -62,6 +62,8 @@ async fn an_xlsx_of_residents_with_broken_rows_reports_every_row_and_imports_not
         .await;
     page.assert_status(422);
     page.assert_contains("文件中有 5 处问题，没有导入任何数据。");
+    // The kind chosen stays checked, so fixing the file needs no second choice.
+    page.assert_contains(r#"value="residents" checked"#);
     let expected = [
         ("3", "请填写称呼。"),
         ("4", "手机号格式不对，应为 11 位数字，以 13–19 开头。"),
