@@ -15,7 +15,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use account::Model as Account;
 
@@ -101,6 +101,26 @@ pub async fn by_phone(conn: &impl ConnectionTrait, phone: &Phone) -> Result<Opti
 
 pub async fn phone_registered(conn: &impl ConnectionTrait, phone: &Phone) -> Result<bool> {
     Ok(by_phone(conn, phone).await?.is_some())
+}
+
+/// Which of `phones` are already registered, asked in batches rather than one query a number
+/// (a street's register can hold tens of thousands of rows).
+pub async fn registered_among(
+    conn: &impl ConnectionTrait,
+    phones: &[Phone],
+) -> Result<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in phones.chunks(500) {
+        let rows: Vec<Option<String>> = account::Entity::find()
+            .select_only()
+            .column(account::Column::Phone)
+            .filter(account::Column::Phone.is_in(chunk.iter().map(|p| p.as_str().to_owned())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
 }
 
 /// Display names of the given accounts.

@@ -380,6 +380,16 @@ pub async fn similar_candidates(
         .await?)
 }
 
+/// Every idea of a season, newest first, for exports.
+pub async fn of_season(conn: &impl ConnectionTrait, season_id: i64) -> Result<Vec<Idea>> {
+    Ok(idea::Entity::find()
+        .filter(idea::Column::SeasonId.eq(season_id))
+        .order_by_desc(idea::Column::CreatedAt)
+        .order_by_desc(idea::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// A person's own ideas, newest first.
 pub async fn by_author(conn: &impl ConnectionTrait, account_id: i64) -> Result<Vec<Idea>> {
     Ok(idea::Entity::find()

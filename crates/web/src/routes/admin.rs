@@ -472,13 +472,9 @@ async fn import(
                 .flat_map(|r| r.iter())
                 .filter_map(|c| Phone::parse(c).ok())
                 .collect();
-            let mut registered = HashSet::new();
-            for p in &phones {
-                if accounts::phone_registered(&state.db, p).await? {
-                    registered.insert(p.clone());
-                }
-            }
-            match check::check_residents(&table, &communities, &|p| registered.contains(p)) {
+            let registered = accounts::registered_among(&state.db, &phones).await?;
+            match check::check_residents(&table, &communities, &|p| registered.contains(p.as_str()))
+            {
                 Err(problems) => page(problem_rows(t, &problems), None, None),
                 Ok(rows) => {
                     let residents: Vec<org::ImportedResident> = rows

@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chuangxiang_domain::ideas::Sort;
 use chuangxiang_domain::policy::Action;
 use chuangxiang_store::{ideas, org, season};
 use std::collections::HashMap;
@@ -47,19 +46,11 @@ async fn rows(state: &AppState, street_id: i64) -> AppResult<Vec<[String; 10]>> 
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut out = Vec::new();
-    let mut page = 0;
-    loop {
-        let query = ideas::WallQuery {
-            season_id: s.id,
-            sort: Sort::Newest,
-            page,
-            ..Default::default()
-        };
-        let (batch, total) = ideas::wall(&state.db, &query).await?;
-        let done = batch.is_empty() || (page + 1) * ideas::WALL_PAGE >= total;
-        for i in batch {
-            out.push([
+    let out = ideas::of_season(&state.db, s.id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            [
                 i.id.to_string(),
                 i.title,
                 communities
@@ -77,13 +68,9 @@ async fn rows(state: &AppState, street_id: i64) -> AppResult<Vec<[String; 10]>> 
                     String::new()
                 },
                 i.description,
-            ]);
-        }
-        if done {
-            break;
-        }
-        page += 1;
-    }
+            ]
+        })
+        .collect();
     Ok(out)
 }
 
