@@ -23,10 +23,20 @@ pub enum AuditAction {
     IdeaAccepted,
     IdeaMerged,
     IdeaDeclined,
+    SeasonCategoriesSet,
+    SeasonBudgetCapSet,
+    SeasonCoachingSet,
+    ProposalCreated,
+    ProposalRevised,
+    ProposalMemberInvited,
+    ProposalInvitationAnswered,
+    ProposalNoteAdded,
+    ProposalSignedOff,
+    ProposalShortlisted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::AccountRegistered,
         AuditAction::AccountCreatedByStaff,
         AuditAction::AccountCommunitySet,
@@ -46,6 +56,16 @@ impl AuditAction {
         AuditAction::IdeaAccepted,
         AuditAction::IdeaMerged,
         AuditAction::IdeaDeclined,
+        AuditAction::SeasonCategoriesSet,
+        AuditAction::SeasonBudgetCapSet,
+        AuditAction::SeasonCoachingSet,
+        AuditAction::ProposalCreated,
+        AuditAction::ProposalRevised,
+        AuditAction::ProposalMemberInvited,
+        AuditAction::ProposalInvitationAnswered,
+        AuditAction::ProposalNoteAdded,
+        AuditAction::ProposalSignedOff,
+        AuditAction::ProposalShortlisted,
     ];
 
     pub fn key(self) -> &'static str {
@@ -69,6 +89,16 @@ impl AuditAction {
             AuditAction::IdeaAccepted => "idea.accepted",
             AuditAction::IdeaMerged => "idea.merged",
             AuditAction::IdeaDeclined => "idea.declined",
+            AuditAction::SeasonCategoriesSet => "season.categories_set",
+            AuditAction::SeasonBudgetCapSet => "season.budget_cap_set",
+            AuditAction::SeasonCoachingSet => "season.coaching_set",
+            AuditAction::ProposalCreated => "proposal.created",
+            AuditAction::ProposalRevised => "proposal.revised",
+            AuditAction::ProposalMemberInvited => "proposal.member_invited",
+            AuditAction::ProposalInvitationAnswered => "proposal.invitation_answered",
+            AuditAction::ProposalNoteAdded => "proposal.note_added",
+            AuditAction::ProposalSignedOff => "proposal.signed_off",
+            AuditAction::ProposalShortlisted => "proposal.shortlisted",
         }
     }
 

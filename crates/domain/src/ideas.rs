@@ -47,6 +47,8 @@ pub enum IdeaError {
     ReasonTooLong,
     #[error("an idea cannot be merged into itself or into a closed idea")]
     BadMergeTarget,
+    #[error("a category name is empty or longer than 20 characters")]
+    CategoryName,
 }
 
 impl IdeaError {
@@ -67,10 +69,11 @@ impl IdeaError {
             Self::ReasonRequired => "err-idea-reason",
             Self::ReasonTooLong => "err-idea-reason-too-long",
             Self::BadMergeTarget => "err-idea-merge-target",
+            Self::CategoryName => "err-idea-category-name",
         }
     }
 
-    pub const ALL: [IdeaError; 15] = [
+    pub const ALL: [IdeaError; 16] = [
         Self::TitleEmpty,
         Self::TitleTooLong,
         Self::DescriptionEmpty,
@@ -86,7 +89,17 @@ impl IdeaError {
         Self::ReasonRequired,
         Self::ReasonTooLong,
         Self::BadMergeTarget,
+        Self::CategoryName,
     ];
+}
+
+/// A category's name as a street admin typed it.
+pub fn category_name(raw: &str) -> Result<String, IdeaError> {
+    let name = raw.trim();
+    match name.chars().count() {
+        1..=20 => Ok(name.to_owned()),
+        _ => Err(IdeaError::CategoryName),
+    }
 }
 
 /// An idea's text, checked: every field a person typed.

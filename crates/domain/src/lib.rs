@@ -13,4 +13,5 @@ pub mod notify;
 pub mod org;
 pub mod photos;
 pub mod policy;
+pub mod proposals;
 pub mod season;

@@ -35,3 +35,52 @@ impl Message {
 pub trait Notifier: Send + Sync {
     fn send(&self, phone: &str, message: &Message);
 }
+
+/// What the notification centre tells a person about their ideas and proposals. Each has a
+/// message `notice-<key>` taking the idea's or proposal's title as `$subject`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    IdeaAccepted,
+    IdeaMerged,
+    IdeaDeclined,
+    /// Someone invited the person to a proposal's team.
+    TeamInvitation,
+    /// A coach left a note on a proposal the person is on.
+    CoachNote,
+    /// The coach signed the proposal off as ready.
+    ProposalReady,
+    /// The street shortlisted the proposal for the competition.
+    ProposalShortlisted,
+}
+
+impl Notice {
+    pub const ALL: [Notice; 7] = [
+        Notice::IdeaAccepted,
+        Notice::IdeaMerged,
+        Notice::IdeaDeclined,
+        Notice::TeamInvitation,
+        Notice::CoachNote,
+        Notice::ProposalReady,
+        Notice::ProposalShortlisted,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Notice::IdeaAccepted => "idea-accepted",
+            Notice::IdeaMerged => "idea-merged",
+            Notice::IdeaDeclined => "idea-declined",
+            Notice::TeamInvitation => "team-invitation",
+            Notice::CoachNote => "coach-note",
+            Notice::ProposalReady => "proposal-ready",
+            Notice::ProposalShortlisted => "proposal-shortlisted",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.key() == key)
+    }
+
+    pub fn message_id(self) -> String {
+        format!("notice-{}", self.key())
+    }
+}

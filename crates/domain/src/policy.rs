@@ -83,6 +83,29 @@ pub struct CommunityRef {
     pub street_id: i64,
 }
 
+/// The actor's place on a proposal's team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRole {
+    /// Started the proposal.
+    Owner,
+    /// Accepted an invitation.
+    Member,
+    /// Invited, not yet answered.
+    Invited,
+}
+
+/// A proposal as the policy needs to see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProposalRef {
+    pub community: CommunityRef,
+    /// The social organisation coaching the proposal's community this season.
+    pub coach_org: Option<i64>,
+    /// The acting person's place on the team, if they have one.
+    pub team: Option<TeamRole>,
+    /// Shortlisted proposals are public.
+    pub public: bool,
+}
+
 /// What someone is trying to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -114,6 +137,21 @@ pub enum Action {
         author: Option<i64>,
         public: bool,
     },
+    /// Start a proposal from accepted ideas.
+    DraftProposal,
+    /// Read a proposal: public once shortlisted; before that its team (invitees included),
+    /// its coach, and the community's and street's staff.
+    ReadProposal(ProposalRef),
+    /// Revise a proposal's text, or invite someone to its team: its owner and members.
+    EditProposal(ProposalRef),
+    /// Accept or decline an invitation to a proposal's team.
+    AnswerInvitation(ProposalRef),
+    /// Leave a coaching note: the coach, the community's coordinator, the street admin.
+    CoachProposal(ProposalRef),
+    /// Sign off the readiness checklist: the social workers of the coaching organisation.
+    SignOffProposal(ProposalRef),
+    /// Shortlist a street's ready proposals for the competition, and export them.
+    ShortlistProposals { street_id: i64 },
 }
 
 /// Why an action was refused.
@@ -130,7 +168,8 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
     if matches!(
         action,
         Action::ReadPublic | Action::ReadIdea { public: true, .. }
-    ) {
+    ) || matches!(action, Action::ReadProposal(p) if p.public)
+    {
         return Ok(());
     }
     let Some(actor) = actor else {
@@ -157,6 +196,22 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
                 || actor.coordinates(community.community_id)
                 || actor.is_street_admin_of(community.street_id)
         }
+        Action::DraftProposal => true,
+        Action::ReadProposal(p) => {
+            p.team.is_some()
+                || p.coach_org.is_some_and(|o| actor.works_for(o))
+                || actor.coordinates(p.community.community_id)
+                || actor.is_street_admin_of(p.community.street_id)
+        }
+        Action::EditProposal(p) => matches!(p.team, Some(TeamRole::Owner | TeamRole::Member)),
+        Action::AnswerInvitation(p) => p.team == Some(TeamRole::Invited),
+        Action::CoachProposal(p) => {
+            p.coach_org.is_some_and(|o| actor.works_for(o))
+                || actor.coordinates(p.community.community_id)
+                || actor.is_street_admin_of(p.community.street_id)
+        }
+        Action::SignOffProposal(p) => p.coach_org.is_some_and(|o| actor.works_for(o)),
+        Action::ShortlistProposals { street_id } => actor.is_street_admin_of(street_id),
     };
     if allowed {
         Ok(())
@@ -316,6 +371,85 @@ mod tests {
             decide(Some(&actor(&[Grant::StreetAdmin { street_id: 2 }])), review),
             Err(Denial::Forbidden)
         );
+    }
+
+    fn proposal(team: Option<TeamRole>, public: bool) -> ProposalRef {
+        ProposalRef {
+            community: NANHU,
+            coach_org: Some(3),
+            team,
+            public,
+        }
+    }
+
+    #[test]
+    fn a_draft_proposal_is_seen_by_its_team_coach_and_staff_only() {
+        let draft = Action::ReadProposal(proposal(None, false));
+        assert_eq!(decide(None, draft), Err(Denial::NotLoggedIn));
+        assert_eq!(decide(Some(&actor(&[])), draft), Err(Denial::Forbidden));
+        for role in [TeamRole::Owner, TeamRole::Member, TeamRole::Invited] {
+            let as_team = Action::ReadProposal(proposal(Some(role), false));
+            assert_eq!(decide(Some(&actor(&[])), as_team), Ok(()));
+        }
+        for grant in [
+            Grant::SocialWorker { org_id: 3 },
+            Grant::Coordinator { community_id: 10 },
+            Grant::StreetAdmin { street_id: 1 },
+        ] {
+            assert_eq!(decide(Some(&actor(&[grant])), draft), Ok(()), "{grant:?}");
+        }
+        for grant in [
+            Grant::SocialWorker { org_id: 4 },
+            Grant::Coordinator { community_id: 11 },
+            Grant::StreetAdmin { street_id: 2 },
+        ] {
+            assert_eq!(
+                decide(Some(&actor(&[grant])), draft),
+                Err(Denial::Forbidden),
+                "{grant:?}"
+            );
+        }
+        assert_eq!(
+            decide(None, Action::ReadProposal(proposal(None, true))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn only_the_team_edits_and_only_the_coach_signs_off() {
+        let edit = |team| Action::EditProposal(proposal(team, false));
+        assert_eq!(
+            decide(Some(&actor(&[])), edit(Some(TeamRole::Owner))),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&actor(&[])), edit(Some(TeamRole::Member))),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&actor(&[])), edit(Some(TeamRole::Invited))),
+            Err(Denial::Forbidden)
+        );
+        let coach = actor(&[Grant::SocialWorker { org_id: 3 }]);
+        let admin = actor(&[Grant::StreetAdmin { street_id: 1 }]);
+        assert_eq!(decide(Some(&coach), edit(None)), Err(Denial::Forbidden));
+        assert_eq!(decide(Some(&admin), edit(None)), Err(Denial::Forbidden));
+        let sign = Action::SignOffProposal(proposal(None, false));
+        assert_eq!(decide(Some(&coach), sign), Ok(()));
+        assert_eq!(decide(Some(&admin), sign), Err(Denial::Forbidden));
+        let note = Action::CoachProposal(proposal(None, false));
+        assert_eq!(decide(Some(&coach), note), Ok(()));
+        assert_eq!(decide(Some(&admin), note), Ok(()));
+        assert_eq!(
+            decide(
+                Some(&actor(&[])),
+                Action::CoachProposal(proposal(Some(TeamRole::Owner), false))
+            ),
+            Err(Denial::Forbidden)
+        );
+        let shortlist = Action::ShortlistProposals { street_id: 1 };
+        assert_eq!(decide(Some(&admin), shortlist), Ok(()));
+        assert_eq!(decide(Some(&coach), shortlist), Err(Denial::Forbidden));
     }
 
     #[test]

@@ -252,7 +252,7 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
         wangjing.id,
         2017,
         "2017年望京街道社区创享计划",
-        Step::IdeaCollection,
+        Step::ProposalDrafting,
     )
     .await
     .map_err(|e| StoreError::Database(e.to_string()))?;
@@ -286,6 +286,7 @@ pub async fn load_wangjing(db: &DatabaseConnection) -> Result<Vec<DemoAccount>> 
         .map_err(|e| StoreError::Database(e.to_string()))?;
     // Each feature's own demo content follows.
     crate::demo_ideas::load(db, wangjing.id).await?;
+    crate::demo_proposals::load(db, wangjing.id).await?;
     Ok(demo_accounts)
 }
 

@@ -6,6 +6,7 @@ use crate::{Result, StoreError, now_ms};
 use chrono::NaiveDate;
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::ideas::{self as rules, IdeaText, Sort, Status};
+use chuangxiang_domain::notify::Notice;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait,
@@ -25,6 +26,64 @@ pub async fn categories(conn: &impl ConnectionTrait, season_id: i64) -> Result<V
         .order_by_asc(season_category::Column::Position)
         .all(conn)
         .await?)
+}
+
+/// Renames a season's category (`Some(id)`) or adds one at the end (`None`). A name already
+/// used in the season is a conflict.
+pub async fn save_category(
+    db: &DatabaseConnection,
+    season_id: i64,
+    street_id: i64,
+    by: i64,
+    id: Option<i64>,
+    name: &str,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let existing = categories(&txn, season_id).await?;
+    let before: Vec<&str> = existing.iter().map(|c| c.name.as_str()).collect();
+    match id {
+        Some(id) => {
+            let res = season_category::Entity::update_many()
+                .col_expr(season_category::Column::Name, Expr::value(name))
+                .filter(season_category::Column::Id.eq(id))
+                .filter(season_category::Column::SeasonId.eq(season_id))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected != 1 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        None => {
+            let position = existing.iter().map(|c| c.position).max().unwrap_or(0) + 1;
+            season_category::Entity::insert(season_category::ActiveModel {
+                id: NotSet,
+                season_id: Set(season_id),
+                name: Set(name.to_owned()),
+                position: Set(position),
+            })
+            .exec(&txn)
+            .await?;
+        }
+    }
+    let after: Vec<String> = categories(&txn, season_id)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(by),
+            street_id: Some(street_id),
+            action: AuditAction::SeasonCategoriesSet,
+            subject: format!("season:{season_id}"),
+            before: Some(&before),
+            after: Some(&after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Gives a new season the default categories.
@@ -252,11 +311,20 @@ pub async fn review(
             .exec(&txn)
             .await?;
     }
-    let action = match status {
-        Status::Accepted => AuditAction::IdeaAccepted,
-        Status::Merged => AuditAction::IdeaMerged,
-        _ => AuditAction::IdeaDeclined,
+    let (action, notice) = match status {
+        Status::Accepted => (AuditAction::IdeaAccepted, Notice::IdeaAccepted),
+        Status::Merged => (AuditAction::IdeaMerged, Notice::IdeaMerged),
+        _ => (AuditAction::IdeaDeclined, Notice::IdeaDeclined),
     };
+    let told: Vec<i64> = before.author_id.into_iter().collect();
+    crate::notifications::push(
+        &txn,
+        &told,
+        notice,
+        &before.title,
+        &format!("/ideas/{idea_id}"),
+    )
+    .await?;
     audit::record(
         &txn,
         Entry {

@@ -7,10 +7,13 @@ pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod demo_ideas;
+pub mod demo_proposals;
 pub mod entity;
 pub mod ideas;
 pub mod migration;
+pub mod notifications;
 pub mod org;
+pub mod proposals;
 pub mod season;
 pub mod sessions;
 

@@ -82,6 +82,7 @@ pub async fn create(
         year: Set(year),
         title: Set(title.trim().to_owned()),
         current_step: Set(step.number()),
+        budget_cap: Set(None),
         created_at: Set(now_ms()),
     }
     .insert(&txn)
@@ -219,6 +220,40 @@ pub async fn set_calendar(
                     .map(|p| (p.step.number(), Some(p.starts), Some(p.ends)))
                     .collect(),
             }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets (or, with None, lifts) the cap on one proposal's budget, an exact decimal in yuan.
+pub async fn set_budget_cap(
+    db: &sea_orm::DatabaseConnection,
+    season_id: i64,
+    street_id: i64,
+    by: i64,
+    cap: Option<String>,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let before = by_id(&txn, season_id).await?;
+    season::Entity::update_many()
+        .col_expr(
+            season::Column::BudgetCap,
+            sea_orm::sea_query::Expr::value(cap.clone()),
+        )
+        .filter(season::Column::Id.eq(season_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(by),
+            street_id: Some(street_id),
+            action: AuditAction::SeasonBudgetCapSet,
+            subject: format!("season:{season_id}"),
+            before: Some(&before.budget_cap),
+            after: Some(&cap),
         },
     )
     .await?;

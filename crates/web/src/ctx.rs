@@ -30,6 +30,8 @@ pub struct Viewer {
     pub name: String,
     pub community_id: Option<i64>,
     pub actor: Actor,
+    /// Notifications not yet read, shown beside the menu's link to them.
+    pub unread: u64,
 }
 
 /// Everything a handler needs to know about the request's reader.
@@ -150,11 +152,13 @@ async fn load_viewer(state: &AppState, token: &str) -> Result<Option<Viewer>, Ap
         Err(e) => return Err(e.into()),
     };
     let grants = accounts::grants(&state.db, account_id).await?;
+    let unread = chuangxiang_store::notifications::unread(&state.db, account_id).await?;
     Ok(Some(Viewer {
         account_id,
         name: account.display_name,
         community_id: account.community_id,
         actor: Actor { account_id, grants },
+        unread,
     }))
 }
 

@@ -178,6 +178,37 @@ mod tests {
         for e in chuangxiang_domain::ideas::IdeaError::ALL {
             ids.insert(e.message_id().to_owned());
         }
+        use chuangxiang_domain::proposals::{Checklist, ProposalError, Section};
+        for e in ProposalError::ALL {
+            ids.insert(e.message_id().to_owned());
+        }
+        for s in Section::ALL {
+            ids.insert(s.message_id());
+        }
+        for k in Checklist::KEYS {
+            ids.insert(format!("checklist-{k}"));
+        }
+        for status in ["draft", "ready", "shortlisted"] {
+            ids.insert(format!("proposal-status-{status}"));
+        }
+        for role in ["owner", "member", "invited"] {
+            ids.insert(format!("proposal-team-{role}"));
+        }
+        for notice in [
+            "saved",
+            "created",
+            "invited",
+            "joined",
+            "declined",
+            "noted",
+            "signed-off",
+            "shortlisted",
+        ] {
+            ids.insert(format!("proposal-notice-{notice}"));
+        }
+        for notice in chuangxiang_domain::notify::Notice::ALL {
+            ids.insert(notice.message_id());
+        }
         for kind in ["social_org", "social_unit"] {
             ids.insert(format!("org-kind-{kind}"));
         }
@@ -260,6 +291,12 @@ mod tests {
                     ("step", "1".to_owned()),
                     ("column", "c".to_owned()),
                     ("first", "2".to_owned()),
+                    ("row", "3".to_owned()),
+                    ("title", "t".to_owned()),
+                    ("number", "2".to_owned()),
+                    ("cap", "5000.00".to_owned()),
+                    ("when", "w".to_owned()),
+                    ("subject", "s".to_owned()),
                 ];
                 assert_ne!(
                     text_with(lang, id, &args),

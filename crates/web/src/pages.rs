@@ -37,12 +37,14 @@ impl Layout {
         let mut nav = vec![
             ("/", "nav-home"),
             ("/ideas", "nav-ideas"),
+            ("/proposals", "nav-proposals"),
             ("/communities", "nav-communities"),
             ("/alliance", "nav-alliance"),
         ];
         let mut owned: Vec<(String, &str)> = Vec::new();
         if ctx.viewer.is_some() {
             nav.push(("/me", "nav-me"));
+            nav.push(("/notifications", "nav-notifications"));
             for id in ctx.coordinated_communities() {
                 owned.push((format!("/community/{id}/residents"), "nav-residents"));
                 owned.push((format!("/community/{id}/ideas"), "nav-idea-queue"));
@@ -60,7 +62,12 @@ impl Layout {
             .chain(owned)
             .map(|(href, label)| NavLink {
                 current: href == path || (href != "/" && path.starts_with(&format!("{href}/"))),
-                label: t.t(label),
+                label: match ctx.viewer.as_ref().map(|v| v.unread) {
+                    Some(n) if n > 0 && label == "nav-notifications" => {
+                        t.t1("nav-notifications-unread", "count", n)
+                    }
+                    _ => t.t(label),
+                },
                 href,
             })
             .collect();

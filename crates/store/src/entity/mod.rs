@@ -2,13 +2,20 @@
 
 pub mod account;
 pub mod audit_log;
+pub mod coaching;
 pub mod community;
 pub mod courtyard;
 pub mod district;
 pub mod idea;
 pub mod idea_photo;
 pub mod idea_support;
+pub mod notification;
 pub mod organisation;
+pub mod proposal;
+pub mod proposal_idea;
+pub mod proposal_member;
+pub mod proposal_note;
+pub mod proposal_version;
 pub mod role_grant;
 pub mod season;
 pub mod season_category;

@@ -12,6 +12,8 @@ pub struct Model {
     pub title: String,
     /// 1 to 8 (see `domain::season::Step`).
     pub current_step: i32,
+    /// The most one proposal may ask for, an exact decimal in yuan; None for no cap.
+    pub budget_cap: Option<String>,
     pub created_at: i64,
 }
 

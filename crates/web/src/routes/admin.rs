@@ -50,7 +50,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The street the viewer administers, after asking the policy.
-async fn admin_street(state: &AppState, ctx: &Ctx) -> AppResult<org::Street> {
+pub(crate) async fn admin_street(state: &AppState, ctx: &Ctx) -> AppResult<org::Street> {
     let street_id = match ctx.admin_street() {
         Some(id) => id,
         None => {

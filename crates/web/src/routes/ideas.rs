@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The first street and its current season: where ideas are collected.
-async fn current_season(state: &AppState) -> AppResult<(org::Street, season::Season)> {
+pub(crate) async fn current_season(state: &AppState) -> AppResult<(org::Street, season::Season)> {
     let street = org::first_street(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -513,6 +513,7 @@ struct DetailPage {
     notice: Option<String>,
     photos: Vec<i64>,
     can_add_photo: bool,
+    can_propose: bool,
 }
 
 #[derive(Deserialize)]
@@ -590,8 +591,12 @@ async fn detail(
     let can_add_photo = status == Status::Submitted
         && viewer.is_some_and(|v| v == idea.submitted_by)
         && photos.len() < chuangxiang_domain::photos::MAX_PER_IDEA;
+    let can_propose = status == Status::Accepted
+        && season::by_id(&state.db, idea.season_id).await?.current_step
+            == Step::ProposalDrafting.number();
     render(&DetailPage {
         l: Layout::new(&ctx),
+        can_propose,
         id: idea.id,
         title: idea.title,
         description: idea.description,

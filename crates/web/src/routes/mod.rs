@@ -6,7 +6,10 @@ pub mod community;
 pub mod export;
 pub mod home;
 pub mod ideas;
+pub mod notifications;
 pub mod org;
+pub mod proposals;
+pub mod settings;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -21,5 +24,8 @@ pub fn router() -> Router<AppState> {
         .merge(community::router())
         .merge(export::router())
         .merge(org::router())
+        .merge(proposals::router())
+        .merge(notifications::router())
+        .merge(settings::router())
         .fallback(|| async { AppError::NotFound })
 }

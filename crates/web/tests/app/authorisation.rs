@@ -174,6 +174,38 @@ fn table() -> Vec<Row> {
         post("/ideas/{id}/review", "/ideas/{P2}/review", Body::Form(&[("decision", "decline"), ("reason", "与已有宣传栏重复")]), [L, F, A, F, A]),
         post("/ideas/{id}/review", "/ideas/{P}/review", Body::Form(&[("decision", "accept")]), [L, F, F, F, A]),
         post("/ideas/{id}/review", "/ideas/999999/review", Body::Form(&[("decision", "accept")]), [N, N, N, N, N]),
+        // Proposals: drafts are seen by the team, the coach and the community's and street's
+        // staff; shortlisted ones by everyone. {PD} is the resident's draft for 花西三 (coached
+        // by {W}), {PS} a neighbour's draft for 圣星 (coached by {W} too), {PL} shortlisted.
+        get("/proposals", "/proposals", PUBLIC),
+        get("/proposals/new", "/proposals/new?idea={A}", LOGGED_IN),
+        get("/proposals/{id}", "/proposals/{PD}", [L, A, F, A, A]),
+        get("/proposals/{id}", "/proposals/{PS}", [L, F, A, A, A]),
+        get("/proposals/{id}", "/proposals/{PL}", PUBLIC),
+        get("/proposals/{id}", "/proposals/999999", [N, N, N, N, N]),
+        get("/proposals/{id}", "/proposals/abc", [N, N, N, N, N]),
+        get("/proposals/{id}/edit", "/proposals/{PD}/edit", [L, A, F, F, F]),
+        get("/proposals/{id}/compare", "/proposals/{PD}/compare", [L, A, F, A, A]),
+        get("/proposals/{id}/compare", "/proposals/{PL}/compare?a=1&b=2", PUBLIC),
+        get("/proposals/{id}/print", "/proposals/{PD}/print", [L, A, F, A, A]),
+        get("/proposals/{id}/print", "/proposals/{PL}/print", PUBLIC),
+        post("/proposals", "/proposals", Body::Form(&[("title", "矩阵提案{role}"), ("category_id", "{C}"), ("idea", "{A}")]), LOGGED_IN),
+        post("/proposals/{id}", "/proposals/{PD}", Body::Form(&[("base", "1"), ("title", "矩阵修改")]), [L, A, F, F, F]),
+        post("/proposals/{id}", "/proposals/{PL}", Body::Form(&[("base", "2"), ("title", "矩阵修改")]), [L, F, F, F, F]),
+        post("/proposals/{id}/invite", "/proposals/{PD}/invite", Body::Form(&[("phone", "13800000015")]), [L, A, F, F, F]),
+        post("/proposals/{id}/invitation", "/proposals/{PD}/invitation", Body::Form(&[("answer", "accept")]), [L, F, F, F, F]),
+        post("/proposals/{id}/notes", "/proposals/{PD}/notes", Body::Form(&[("section", "goals"), ("body", "目标再具体些")]), [L, F, F, A, A]),
+        post("/proposals/{id}/notes", "/proposals/{PS}/notes", Body::Form(&[("section", "goals"), ("body", "目标再具体些")]), [L, F, A, A, A]),
+        post("/proposals/{id}/sign-off", "/proposals/{PD}/sign-off", Body::Form(&[("version", "1")]), [L, F, F, A, F]),
+        post("/proposals/shortlist", "/proposals/shortlist", Body::Empty, STREET),
+        // The notification centre: one's own.
+        get("/notifications", "/notifications", LOGGED_IN),
+        post("/notifications/read", "/notifications/read", Body::Empty, LOGGED_IN),
+        // The season's settings.
+        get("/admin/season/settings", "/admin/season/settings", STREET),
+        post("/admin/season/cap", "/admin/season/cap", Body::Form(&[("cap", "60000")]), STREET),
+        post("/admin/season/categories", "/admin/season/categories", Body::Form(&[("id", ""), ("name", "矩阵类别{role}")]), STREET),
+        post("/admin/season/coaching", "/admin/season/coaching", Body::Form(&[("community_{O}", "{W}"), ("community_{S}", "{W}")]), STREET),
         // The street admin's forms.
         post("/admin/communities", "/admin/communities", Body::Form(&[("name", "矩阵社区")]), STREET),
         post("/admin/communities/{id}/rename", "/admin/communities/{O}/rename", Body::Form(&[("name", "花西三（矩阵）")]), STREET),
@@ -301,6 +333,9 @@ struct Ids {
     p2: i64,
     c: i64,
     ph: i64,
+    pd: i64,
+    ps: i64,
+    pl: i64,
 }
 
 impl Ids {
@@ -315,6 +350,9 @@ impl Ids {
             .replace("{P}", &self.p.to_string())
             .replace("{P2}", &self.p2.to_string())
             .replace("{PH}", &self.ph.to_string())
+            .replace("{PD}", &self.pd.to_string())
+            .replace("{PS}", &self.ps.to_string())
+            .replace("{PL}", &self.pl.to_string())
             .replace("{C}", &self.c.to_string())
             .replace("{role}", &role.to_string())
     }
@@ -331,6 +369,9 @@ fn outcome(page: &Page) -> Result<Outcome, String> {
         },
         403 if page.body.contains("没有权限") => Ok(F),
         404 if page.body.contains("页面不存在") => Ok(N),
+        // Let through, and refused by the programme's rules (this step, this form's content):
+        // the policy said yes.
+        409 | 422 => Ok(A),
         other => Err(format!("status {other}: {}", page.main_text())),
     }
 }
@@ -368,6 +409,9 @@ async fn every_route_gives_every_role_what_the_programme_allows_and_nothing_more
         ph: app.photo_ids(p).await[0],
         p2: submit_idea(&neighbour, "垃圾分类宣传栏", s, c).await,
         c,
+        pd: draft_proposal(&app, RESIDENT, o, c, a).await,
+        ps: draft_proposal(&app, "13800000011", s, c, a).await,
+        pl: app.proposal_with_status("shortlisted").await,
     };
     let lives_in = |phone: &'static str| {
         let app = &app;
@@ -470,6 +514,36 @@ async fn every_route_gives_every_role_what_the_programme_allows_and_nothing_more
     );
     assert_eq!(app.audit_entries("season.moved_back").await.len(), 1);
     assert_eq!(app.audit_entries("season.created").await.len(), 2);
+}
+
+/// Starts a draft proposal straight in the store (the season is in step 3, where the web
+/// refuses new proposals) and returns its id.
+pub async fn draft_proposal(
+    app: &TestApp,
+    owner: &str,
+    community: i64,
+    category: i64,
+    idea: i64,
+) -> i64 {
+    let season = chuangxiang_store::season::current(&app.db, app.street_id().await)
+        .await
+        .expect("read the season")
+        .expect("the demo season");
+    chuangxiang_store::proposals::create(
+        &app.db,
+        chuangxiang_store::proposals::NewProposal {
+            season_id: season.id,
+            street_id: app.street_id().await,
+            community_id: community,
+            category_id: category,
+            owner_id: app.account_id(owner).await,
+            title: "矩阵草稿",
+            content: &chuangxiang_domain::proposals::Content::default(),
+            idea_ids: &[idea],
+        },
+    )
+    .await
+    .expect("a draft proposal")
 }
 
 /// Submits an idea online and returns its id.

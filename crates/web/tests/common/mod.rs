@@ -206,6 +206,7 @@ fn template(engine: Engine, server_url: &str) -> Template {
         chuangxiang_store::demo::load_wangjing(&db)
             .await
             .expect("the Wangjing demo loads into an empty database");
+        rewind_to_idea_collection(&db).await;
         // PostgreSQL copies a database only while nobody is connected to it.
         db.close().await.expect("close the template's connections");
         let tables = match engine {
@@ -364,6 +365,7 @@ impl TestApp {
             chuangxiang_store::demo::load_wangjing(&db)
                 .await
                 .expect("the Wangjing demo loads into an empty database");
+            rewind_to_idea_collection(&db).await;
         }
         let (base, handle) = start_server(db.clone()).await;
         TestApp {
@@ -473,6 +475,29 @@ impl TestApp {
             .await
             .unwrap_or_else(|| panic!("no account for {phone}"))
             .id
+    }
+
+    /// A demo proposal of the current season with this status.
+    pub async fn proposal_with_status(&self, status: &str) -> i64 {
+        let season = chuangxiang_store::season::current(&self.db, self.street_id().await)
+            .await
+            .expect("read the season")
+            .expect("the demo season");
+        chuangxiang_store::proposals::list(
+            &self.db,
+            &chuangxiang_store::proposals::ListQuery {
+                season_id: season.id,
+                statuses: vec![
+                    chuangxiang_domain::proposals::Status::from_key(status).expect("a status"),
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list proposals")
+        .first()
+        .map(|p| p.id)
+        .expect("the demo has a proposal with this status")
     }
 
     pub async fn account_count(&self) -> u64 {
@@ -815,4 +840,13 @@ pub fn noisy_jpeg(width: u32, height: u32) -> Vec<u8> {
         ))
         .expect("a JPEG");
     out
+}
+
+/// The demo season stands in proposal drafting (step 4); the suite starts one step earlier, in
+/// idea collection, where most of its stories begin. Tests of proposals move it on.
+async fn rewind_to_idea_collection(db: &chuangxiang_store::Db) {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE season SET current_step = 3")
+        .await
+        .expect("the demo season moves back to idea collection");
 }
