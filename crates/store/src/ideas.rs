@@ -248,6 +248,13 @@ pub async fn review(
     merged_into: Option<i64>,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    // Write before reading, so SQLite takes its write lock now rather than failing to upgrade
+    // a read snapshot when another review commits first (see `proposals::lock`).
+    idea::Entity::update_many()
+        .col_expr(idea::Column::Status, Expr::col(idea::Column::Status).into())
+        .filter(idea::Column::Id.eq(idea_id))
+        .exec(&txn)
+        .await?;
     let before = get(&txn, idea_id).await?;
     let res = idea::Entity::update_many()
         .col_expr(idea::Column::Status, Expr::value(status.key()))

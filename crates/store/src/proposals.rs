@@ -34,6 +34,19 @@ fn to_json(content: &Content) -> Result<String> {
     serde_json::to_string(content).map_err(|e| StoreError::Database(e.to_string()))
 }
 
+/// Takes the proposal's row for this transaction before reading anything. A write first
+/// means SQLite takes its write lock at once (waiting its turn) instead of failing to upgrade a
+/// read snapshot another writer has moved past; PostgreSQL and MariaDB lock the row, so two
+/// changes to one proposal queue up.
+async fn lock(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
+    proposal::Entity::update_many()
+        .col_expr(proposal::Column::Version, Expr::col(proposal::Column::Version).into())
+        .filter(proposal::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Proposal> {
     proposal::Entity::find_by_id(id)
         .one(conn)
@@ -188,6 +201,7 @@ pub struct Revision<'a> {
 /// to draft: the coach signed off a version that is no longer the latest.
 pub async fn revise(db: &DatabaseConnection, r: Revision<'_>) -> Result<i32> {
     let txn = db.begin().await?;
+    lock(&txn, r.id).await?;
     let before = get(&txn, r.id).await?;
     let json = to_json(r.content)?;
     let total = yuan(r.content.total());
@@ -296,6 +310,7 @@ pub async fn invite(
     account_id: i64,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    lock(&txn, id).await?;
     let p = get(&txn, id).await?;
     proposal_member::Entity::insert(proposal_member::ActiveModel {
         id: NotSet,
@@ -340,6 +355,7 @@ pub async fn answer_invitation(
     accept: bool,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    lock(&txn, id).await?;
     let p = get(&txn, id).await?;
     let filter = Condition::all()
         .add(proposal_member::Column::ProposalId.eq(id))
@@ -388,6 +404,7 @@ pub async fn add_note(
     body: &str,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    lock(&txn, id).await?;
     let p = get(&txn, id).await?;
     proposal_note::Entity::insert(proposal_note::ActiveModel {
         id: NotSet,
@@ -446,6 +463,7 @@ pub async fn sign_off(
     version: i32,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    lock(&txn, id).await?;
     let before = get(&txn, id).await?;
     let res = proposal::Entity::update_many()
         .col_expr(proposal::Column::Status, Expr::value(Status::Ready.key()))
@@ -494,6 +512,7 @@ pub async fn shortlist(
     let txn = db.begin().await?;
     let mut changed = 0;
     for id in ids {
+        lock(&txn, *id).await?;
         let before = get(&txn, *id).await?;
         let res = proposal::Entity::update_many()
             .col_expr(

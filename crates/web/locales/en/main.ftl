@@ -481,3 +481,5 @@ settings-no-coach = (nobody yet)
 err-settings-cap = The cap must be an amount above 0 with at most two decimals.
 err-settings-category-taken = This season already has a category of that name.
 err-settings-coach = The chosen organisation is not in this street.
+admin-export-proposals = Export this season's proposals (with budget lines):
+admin-shortlist = Shortlist proposals

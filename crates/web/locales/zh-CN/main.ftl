@@ -481,3 +481,5 @@ settings-no-coach = （暂无）
 err-settings-cap = 预算上限应是大于 0 的金额，最多两位小数。
 err-settings-category-taken = 本届已有同名类别。
 err-settings-coach = 所选机构不在本街道。
+admin-export-proposals = 导出本届提案（含预算明细）：
+admin-shortlist = 提案入围

@@ -1,4 +1,4 @@
-//! Street staff export the season's ideas for their own spreadsheets: XLSX, and CSV with a
+//! Street staff export the season's ideas and proposals for their own spreadsheets: XLSX, and CSV with a
 //! UTF-8 byte-order mark so that Excel opens the Chinese correctly.
 
 use crate::AppState;
@@ -10,16 +10,23 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chuangxiang_domain::policy::Action;
-use chuangxiang_store::{ideas, org, season};
+use chuangxiang_domain::policy::{Action, TeamRole};
+use chuangxiang_domain::proposals::yuan;
+use chuangxiang_store::{ideas, org, proposals, season};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/export/{file}", get(export))
 }
 
-/// The columns of an ideas export, Chinese headers as offices expect them.
-const HEADER: [&str; 10] = [
+/// One sheet of an export: Chinese headers, as offices expect them, and text cells.
+struct Sheet {
+    name: &'static str,
+    header: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+}
+
+const IDEA_HEADER: [&str; 10] = [
     "编号",
     "标题",
     "社区",
@@ -32,25 +39,58 @@ const HEADER: [&str; 10] = [
     "内容",
 ];
 
-async fn rows(state: &AppState, street_id: i64) -> AppResult<Vec<[String; 10]>> {
-    let s = season::current(&state.db, street_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let communities: HashMap<i64, String> = org::communities(&state.db, street_id)
+const PROPOSAL_HEADER: [&str; 13] = [
+    "编号",
+    "提案名称",
+    "社区",
+    "类别",
+    "状态",
+    "预算合计（元）",
+    "版本",
+    "团队人数",
+    "来自金点子",
+    "辅导机构",
+    "更新时间",
+    "目标",
+    "方法与活动",
+];
+
+const BUDGET_HEADER: [&str; 7] = [
+    "提案编号",
+    "提案名称",
+    "项目",
+    "单位",
+    "数量",
+    "单价（元）",
+    "小计（元）",
+];
+
+/// The street's communities and the season's categories, by id.
+async fn names(
+    state: &AppState,
+    street_id: i64,
+    season_id: i64,
+) -> AppResult<(HashMap<i64, String>, HashMap<i64, String>)> {
+    let communities = org::communities(&state.db, street_id)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let categories: HashMap<i64, String> = ideas::categories(&state.db, s.id)
+    let categories = ideas::categories(&state.db, season_id)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let out = ideas::of_season(&state.db, s.id)
+    Ok((communities, categories))
+}
+
+async fn idea_sheets(state: &AppState, street_id: i64, season_id: i64) -> AppResult<Vec<Sheet>> {
+    let (communities, categories) = names(state, street_id, season_id).await?;
+    let rows = ideas::of_season(&state.db, season_id)
         .await?
         .into_iter()
         .map(|i| {
-            [
+            vec![
                 i.id.to_string(),
                 i.title,
                 communities
@@ -71,7 +111,89 @@ async fn rows(state: &AppState, street_id: i64) -> AppResult<Vec<[String; 10]>> 
             ]
         })
         .collect();
-    Ok(out)
+    Ok(vec![Sheet {
+        name: "金点子",
+        header: &IDEA_HEADER,
+        rows,
+    }])
+}
+
+/// The season's proposals, and in a second sheet every budget line, each in exact decimals.
+async fn proposal_sheets(
+    state: &AppState,
+    street_id: i64,
+    season_id: i64,
+) -> AppResult<Vec<Sheet>> {
+    let (communities, categories) = names(state, street_id, season_id).await?;
+    let coaches: HashMap<i64, i64> = proposals::coaching(&state.db, season_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.community_id, c.organisation_id))
+        .collect();
+    let organisations: HashMap<i64, String> = org::organisations(&state.db, street_id)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    for p in proposals::of_season(&state.db, season_id).await? {
+        let content = proposals::content_of(&p.content)?;
+        let team = proposals::team(&state.db, p.id)
+            .await?
+            .iter()
+            .filter(|m| proposals::role(m) != Some(TeamRole::Invited))
+            .count();
+        let from: Vec<String> = proposals::ideas(&state.db, p.id)
+            .await?
+            .into_iter()
+            .map(|i| i.id.to_string())
+            .collect();
+        for l in &content.budget {
+            lines.push(vec![
+                p.id.to_string(),
+                p.title.clone(),
+                l.item.clone(),
+                l.unit.clone(),
+                l.quantity.normalize().to_string(),
+                yuan(l.unit_price),
+                yuan(l.total()),
+            ]);
+        }
+        rows.push(vec![
+            p.id.to_string(),
+            p.title,
+            communities
+                .get(&p.community_id)
+                .cloned()
+                .unwrap_or_default(),
+            categories.get(&p.category_id).cloned().unwrap_or_default(),
+            p.status,
+            p.budget_total,
+            p.version.to_string(),
+            team.to_string(),
+            from.join("、"),
+            coaches
+                .get(&p.community_id)
+                .and_then(|o| organisations.get(o))
+                .cloned()
+                .unwrap_or_default(),
+            beijing_time(p.updated_at),
+            content.goals,
+            content.methods,
+        ]);
+    }
+    Ok(vec![
+        Sheet {
+            name: "提案",
+            header: &PROPOSAL_HEADER,
+            rows,
+        },
+        Sheet {
+            name: "预算明细",
+            header: &BUDGET_HEADER,
+            rows: lines,
+        },
+    ])
 }
 
 /// A cell as a spreadsheet should read it: text that starts like a formula is prefixed with
@@ -94,7 +216,48 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
     response
 }
 
-/// `ideas.csv` or `ideas.xlsx`: every idea of the season, whatever its status.
+fn csv_of(sheet: &Sheet) -> AppResult<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let csv = |e: csv::Error| AppError::Internal(e.to_string());
+    writer.write_record(sheet.header).map_err(csv)?;
+    for row in &sheet.rows {
+        writer
+            .write_record(row.iter().map(|c| defuse(c)))
+            .map_err(csv)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn xlsx_of(sheets: &[Sheet]) -> AppResult<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let xlsx = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(s.name).map_err(xlsx)?;
+        for (c, h) in s.header.iter().enumerate() {
+            sheet
+                .write_string(0, u16::try_from(c).unwrap_or(0), *h)
+                .map_err(xlsx)?;
+        }
+        for (r, row) in s.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows".into()))?;
+            for (c, cell) in row.iter().enumerate() {
+                // write_string keeps formulas as text; Excel never evaluates them.
+                sheet
+                    .write_string(r, u16::try_from(c).unwrap_or(0), cell)
+                    .map_err(xlsx)?;
+            }
+        }
+    }
+    book.save_to_buffer().map_err(xlsx)
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `ideas.csv`, `ideas.xlsx`, `proposals.csv` or `proposals.xlsx`: everything of the current
+/// season, whatever its status. The proposals workbook has a second sheet of budget lines.
 async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -103,51 +266,23 @@ async fn export(
     ctx.viewer()?;
     let street_id = ctx.admin_street().ok_or(AppError::Forbidden)?;
     ctx.require(Action::ManageStreet { street_id })?;
-    match file.as_str() {
-        "ideas.csv" => {
-            let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            let write = |w: &mut csv::Writer<Vec<u8>>, row: &[String]| {
-                w.write_record(row.iter().map(|c| defuse(c)))
-                    .map_err(|e| AppError::Internal(e.to_string()))
-            };
-            write(&mut writer, &HEADER.map(str::to_owned))?;
-            for row in rows(&state, street_id).await? {
-                write(&mut writer, &row)?;
-            }
-            let bytes = writer
-                .into_inner()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok(download(bytes, "text/csv; charset=utf-8", "ideas.csv"))
-        }
-        "ideas.xlsx" => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            let xlsx = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-            sheet.set_name("金点子").map_err(xlsx)?;
-            for (c, h) in HEADER.iter().enumerate() {
-                sheet
-                    .write_string(0, u16::try_from(c).unwrap_or(0), *h)
-                    .map_err(xlsx)?;
-            }
-            for (r, row) in rows(&state, street_id).await?.iter().enumerate() {
-                let r =
-                    u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows".into()))?;
-                for (c, cell) in row.iter().enumerate() {
-                    // write_string keeps formulas as text; Excel never evaluates them.
-                    sheet
-                        .write_string(r, u16::try_from(c).unwrap_or(0), cell)
-                        .map_err(xlsx)?;
-                }
-            }
-            let bytes = book.save_to_buffer().map_err(xlsx)?;
-            Ok(download(
-                bytes,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "ideas.xlsx",
-            ))
-        }
-        _ => Err(AppError::NotFound),
+    let (what, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    if !matches!(format, "csv" | "xlsx") {
+        return Err(AppError::NotFound);
     }
+    let s = season::current(&state.db, street_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sheets = match what {
+        "ideas" => idea_sheets(&state, street_id, s.id).await?,
+        "proposals" => proposal_sheets(&state, street_id, s.id).await?,
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(if format == "csv" {
+        download(csv_of(&sheets[0])?, "text/csv; charset=utf-8", &file)
+    } else {
+        download(xlsx_of(&sheets)?, XLSX, &file)
+    })
 }
 
 #[cfg(test)]

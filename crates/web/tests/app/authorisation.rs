@@ -130,6 +130,9 @@ fn table() -> Vec<Row> {
         get("/admin/audit", "/admin/audit?action=season.advanced&from=2017-01-01", STREET),
         get("/admin/export/{file}", "/admin/export/ideas.csv", STREET),
         get("/admin/export/{file}", "/admin/export/ideas.xlsx", STREET),
+        get("/admin/export/{file}", "/admin/export/proposals.csv", STREET),
+        get("/admin/export/{file}", "/admin/export/proposals.xlsx", STREET),
+        get("/admin/export/{file}", "/admin/export/proposals.pdf", [L, F, F, F, N]),
         get("/admin/export/{file}", "/admin/export/passwords.txt", [L, F, F, F, N]),
         // A community's residents, idea queue and poster: its coordinator and the street admin.
         get("/community/{id}/residents", "/community/{S}/residents", [L, F, A, F, A]),

@@ -16,3 +16,4 @@ mod ideas;
 mod import;
 mod operations;
 mod privacy;
+mod proposals;
