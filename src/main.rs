@@ -214,8 +214,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn load_demo(db: &chuangxiang_store::Db) -> anyhow::Result<()> {
     let accounts = demo::load_wangjing(db).await?;
     let ideas = chuangxiang_store::ideas::count(db).await?;
+    let proposals = chuangxiang_store::proposals::count(db).await?;
     print_demo(&accounts);
-    println!("  and {ideas} golden ideas in the 2017 season");
+    println!(
+        "  and {ideas} golden ideas and {proposals} proposals in the 2017 season, now in step 4 (proposal drafting)"
+    );
     Ok(())
 }
 

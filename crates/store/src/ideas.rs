@@ -251,7 +251,7 @@ pub async fn review(
     // Write before reading, so SQLite takes its write lock now rather than failing to upgrade
     // a read snapshot when another review commits first (see `proposals::lock`).
     idea::Entity::update_many()
-        .col_expr(idea::Column::Status, Expr::col(idea::Column::Status).into())
+        .col_expr(idea::Column::Status, Expr::col(idea::Column::Status))
         .filter(idea::Column::Id.eq(idea_id))
         .exec(&txn)
         .await?;

@@ -40,7 +40,10 @@ fn to_json(content: &Content) -> Result<String> {
 /// changes to one proposal queue up.
 async fn lock(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
     proposal::Entity::update_many()
-        .col_expr(proposal::Column::Version, Expr::col(proposal::Column::Version).into())
+        .col_expr(
+            proposal::Column::Version,
+            Expr::col(proposal::Column::Version),
+        )
         .filter(proposal::Column::Id.eq(id))
         .exec(conn)
         .await?;
