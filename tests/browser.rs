@@ -1,6 +1,9 @@
 //! The browser journey, in headless Chromium on a phone-sized window: a resident registers,
 //! logs in, sets their community, reads the site in English and in elder mode (长辈版); the
-//! street admin then imports residents from an XLSX file, a good one and a broken one.
+//! street admin then imports residents from an XLSX file, a good one and a broken one. Then an
+//! idea goes all the way: a resident submits it with a photo, the coordinator accepts it, the
+//! resident drafts a proposal from it with a neighbour, the social worker comments, the resident
+//! revises, the social worker signs off and the street admin shortlists it.
 //!
 //! Every page visited is checked with axe-core (no "serious" or "critical" violation) and saved
 //! as a full-page screenshot under `target/screenshots/`. Runs only with CHUANGXIANG_BROWSER=1
@@ -62,6 +65,7 @@ async fn journey(b: &Browser) -> TestResult {
     elder_mode(b).await?;
     log_out(b).await?;
     admin_imports_residents(b).await?;
+    an_idea_grows_into_a_shortlisted_proposal(b).await?;
     Ok(())
 }
 
@@ -398,5 +402,277 @@ fn write_residents(path: &Path, rows: &[[&str; 3]]) -> TestResult {
         }
     }
     workbook.save(path)?;
+    Ok(())
+}
+
+const IDEA_RESIDENT: &str = "13800000011"; // lives in 圣星, coached by 惠泽博众
+const COORDINATOR_PHONE: &str = "13800000002"; // 圣星
+const SOCIAL_WORKER_PHONE: &str = "13800000003"; // 惠泽博众
+const NEIGHBOUR_PHONE: &str = "13800000013";
+const IDEA_TITLE: &str = "楼道加装感应灯";
+const PROPOSAL_TITLE: &str = "楼道感应灯改造";
+
+async fn log_in(b: &Browser, phone: &str) -> TestResult {
+    b.go("/login").await?;
+    b.fill("#phone", phone).await?;
+    b.fill("#password", DEMO_PASSWORD).await?;
+    b.submit("form.stack button[type=submit]").await?;
+    b.wait_for("header .who").await?;
+    Ok(())
+}
+
+async fn log_out_quietly(b: &Browser) -> TestResult {
+    b.go("/").await?;
+    b.submit("header form[action='/logout'] button").await?;
+    b.wait_for("header a[href='/login']").await?;
+    Ok(())
+}
+
+async fn path(b: &Browser) -> TestResult<String> {
+    b.script("return location.pathname;").await
+}
+
+/// The id at the end of a path such as `/ideas/12` or `/proposals/7/edit`.
+fn id_in(path: &str, prefix: &str) -> TestResult<i64> {
+    Ok(path
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| format!("no id in {path}"))?
+        .parse()?)
+}
+
+async fn an_idea_grows_into_a_shortlisted_proposal(b: &Browser) -> TestResult {
+    // The demo season is drafting proposals; the admin takes it back to idea collection.
+    b.go("/admin/season/settings").await?;
+    b.check_page("24-admin-settings").await?;
+    b.go("/admin/season").await?;
+    b.fill("#reason", "补收几条社区的金点子").await?;
+    b.submit("form[action='/admin/season/back'] button").await?;
+    b.wait_for("form[action='/admin/season/advance']").await?;
+    log_out_quietly(b).await?;
+
+    // A resident of 圣星 submits an idea and adds a photo.
+    log_in(b, IDEA_RESIDENT).await?;
+    b.go("/ideas/new").await?;
+    b.check_page("25-idea-new").await?;
+    b.fill("#title", IDEA_TITLE).await?;
+    b.fill(
+        "#description",
+        "3号楼楼道晚上太黑，老人上下楼容易摔倒，希望装声控感应灯。",
+    )
+    .await?;
+    b.client
+        .find(Locator::Css("#category_id"))
+        .await?
+        .select_by_index(2)
+        .await?;
+    b.submit("form[action='/ideas'] button[type=submit]")
+        .await?;
+    b.wait_for("footer").await?;
+    // Similar ideas are shown first; the resident still submits theirs.
+    if !path(b).await?.starts_with("/ideas/") {
+        b.check_page("26-idea-similar").await?;
+        b.submit("form[action='/ideas'] button[type=submit]")
+            .await?;
+    }
+    b.wait_for("#photo").await?;
+    let idea = id_in(&path(b).await?, "/ideas/")?;
+    let dir = tempfile::tempdir()?;
+    let photo = dir.path().join("楼道.png");
+    let mut image = image::RgbImage::new(64, 48);
+    for (x, y, p) in image.enumerate_pixels_mut() {
+        *p = image::Rgb([(x * 4) as u8, (y * 5) as u8, 128]);
+    }
+    image.save(&photo)?;
+    b.client
+        .find(Locator::Css("#photo"))
+        .await?
+        .send_keys(&photo.to_string_lossy())
+        .await?;
+    b.submit("form[enctype='multipart/form-data'] button[type=submit]")
+        .await?;
+    b.wait_for("ul.photos img").await?;
+    b.check_page("27-idea-with-photo").await?;
+    log_out_quietly(b).await?;
+
+    // 圣星's coordinator accepts it from the review queue.
+    log_in(b, COORDINATOR_PHONE).await?;
+    b.click("header nav a[href^='/community/'][href$='/ideas']")
+        .await?;
+    b.wait_for("ul.cards").await?;
+    b.check_page("28-idea-queue").await?;
+    b.click(&format!("ul.cards a[href='/ideas/{idea}']"))
+        .await?;
+    b.submit(&format!("form[action='/ideas/{idea}/review'] button"))
+        .await?;
+    b.wait_for("p.notice[role=status]").await?;
+    log_out_quietly(b).await?;
+
+    // The street moves on to proposal drafting.
+    log_in(b, STREET_ADMIN_PHONE).await?;
+    b.go("/admin/season").await?;
+    b.submit("form[action='/admin/season/advance'] button")
+        .await?;
+    b.wait_for("form[action='/admin/season/back']").await?;
+    log_out_quietly(b).await?;
+
+    // The resident drafts a proposal from the idea and invites a neighbour.
+    log_in(b, IDEA_RESIDENT).await?;
+    b.go(&format!("/ideas/{idea}")).await?;
+    b.click(&format!("a[href='/proposals/new?idea={idea}']"))
+        .await?;
+    b.wait_for("form[action='/proposals']").await?;
+    b.check_page("29-proposal-new").await?;
+    b.fill("#title", PROPOSAL_TITLE).await?;
+    b.submit("form[action='/proposals'] button[type=submit]")
+        .await?;
+    b.wait_for("input[name=base]").await?;
+    let proposal = id_in(&path(b).await?, "/proposals/")?;
+    b.check_page("30-proposal-edit").await?;
+    fill_proposal(
+        b,
+        &[
+            ("感应灯", "个", "12", "45.5"),
+            ("安装人工", "次", "1", "300"),
+        ],
+    )
+    .await?;
+    save_proposal(b).await?;
+    b.fill("#phone", NEIGHBOUR_PHONE).await?;
+    b.submit("form[action$='/invite'] button").await?;
+    b.wait_for("p.notice[role=status]").await?;
+    b.check_page("31-proposal-draft").await?;
+    log_out_quietly(b).await?;
+
+    // The neighbour finds the invitation in their notifications and joins.
+    log_in(b, NEIGHBOUR_PHONE).await?;
+    b.click("header nav a[href='/notifications']").await?;
+    b.wait_for("ul.cards li.unread").await?;
+    b.check_page("32-notifications").await?;
+    b.click(&format!("ul.cards a[href='/proposals/{proposal}']"))
+        .await?;
+    b.submit("button[name=answer][value=accept]").await?;
+    b.wait_for("p.notice[role=status]").await?;
+    log_out_quietly(b).await?;
+
+    // The coaching social worker leaves a note on the budget.
+    log_in(b, SOCIAL_WORKER_PHONE).await?;
+    b.go("/proposals").await?;
+    b.check_page("33-proposals-coach").await?;
+    b.click(&format!("a[href='/proposals/{proposal}']")).await?;
+    b.client
+        .find(Locator::Css("#section"))
+        .await?
+        .select_by_value("budget")
+        .await?;
+    b.fill(
+        "#body",
+        "请补充灯具的保修和损坏后的更换办法，预算里加一项备用灯。",
+    )
+    .await?;
+    b.submit("form[action$='/notes'] button").await?;
+    b.wait_for("ul.notes li").await?;
+    log_out_quietly(b).await?;
+
+    // The resident revises the budget and compares the versions.
+    log_in(b, IDEA_RESIDENT).await?;
+    b.go(&format!("/proposals/{proposal}/edit")).await?;
+    b.wait_for("details ul.notes").await?;
+    fill_proposal(
+        b,
+        &[
+            ("感应灯", "个", "12", "45.5"),
+            ("安装人工", "次", "1", "300"),
+            ("备用灯", "个", "2", "45.5"),
+        ],
+    )
+    .await?;
+    save_proposal(b).await?;
+    let total = b.text("tfoot td.num").await?;
+    b.expect_eq("the revised budget total", total, "937.00")?;
+    b.go(&format!("/proposals/{proposal}/compare")).await?;
+    b.wait_for("table.compare tr.changed").await?;
+    b.check_page("34-proposal-compare").await?;
+    log_out_quietly(b).await?;
+
+    // The social worker ticks the checklist and signs off.
+    log_in(b, SOCIAL_WORKER_PHONE).await?;
+    b.go(&format!("/proposals/{proposal}")).await?;
+    let boxes = b
+        .client
+        .find_all(Locator::Css(
+            "form[action$='/sign-off'] input[type=checkbox]",
+        ))
+        .await?;
+    b.expect_eq("checklist items", boxes.len(), 7)?;
+    for tick in boxes {
+        tick.click().await?;
+    }
+    b.submit("form[action$='/sign-off'] button").await?;
+    b.wait_for("p.notice[role=status]").await?;
+    let status = b.text("main p span.tag").await?;
+    b.expect_eq("status after sign-off", status, "社工已确认")?;
+    log_out_quietly(b).await?;
+
+    // The street admin shortlists it; it is then public and prints as a 提案书.
+    log_in(b, STREET_ADMIN_PHONE).await?;
+    b.go("/proposals").await?;
+    b.check_page("35-proposals-admin").await?;
+    b.click(&format!("input[name=id][value='{proposal}']"))
+        .await?;
+    b.submit("form[action='/proposals/shortlist'] button[type=submit]")
+        .await?;
+    let notice = b.text("p.notice[role=status]").await?;
+    b.expect(
+        notice.contains('1'),
+        format!("one proposal shortlisted: {notice:?}"),
+    )?;
+    log_out_quietly(b).await?;
+    b.go(&format!("/proposals/{proposal}")).await?;
+    b.wait_for("main h1").await?;
+    b.check_page("36-proposal-public").await?;
+    b.expect(
+        b.client
+            .find_all(Locator::Css("a[href$='/edit']"))
+            .await?
+            .is_empty(),
+        "a shortlisted proposal offers no edit link".into(),
+    )?;
+    b.go(&format!("/proposals/{proposal}/print")).await?;
+    b.check_page("37-proposal-print").await
+}
+
+/// Fills the five haves and the given budget lines; the date inputs are set by script, as a
+/// date picker is typed differently in every locale.
+async fn fill_proposal(b: &Browser, lines: &[(&str, &str, &str, &str)]) -> TestResult {
+    b.fill("#goals", "一个月内 3 号楼 6 个楼层全部装上感应灯。")
+        .await?;
+    b.fill("#methods", "楼门长召集居民商量灯位，物业协助安装。")
+        .await?;
+    b.fill("#partners", "物业公司").await?;
+    b.fill("#resources", "居民捐工").await?;
+    b.fill("#risks", "灯具损坏由物业报修").await?;
+    b.fill("#beneficiaries", "3 号楼 48 户居民").await?;
+    b.fill("#sustainability", "楼门长每月检查一次").await?;
+    let rows = serde_json::to_string(lines)?;
+    let _: bool = b
+        .script(&format!(
+            "const set = (n, v) => {{ document.querySelector(`[name='${{n}}']`).value = v; }};
+             set('step_date_1', '2017-07-01'); set('step_activity_1', '议事会定灯位');
+             set('step_date_2', '2017-07-20'); set('step_activity_2', '安装');
+             {rows}.forEach((l, i) => {{
+                 set(`line_item_${{i + 1}}`, l[0]); set(`line_unit_${{i + 1}}`, l[1]);
+                 set(`line_quantity_${{i + 1}}`, l[2]); set(`line_price_${{i + 1}}`, l[3]);
+             }});
+             return true;"
+        ))
+        .await?;
+    Ok(())
+}
+
+async fn save_proposal(b: &Browser) -> TestResult {
+    b.submit("form[action^='/proposals/'] button[type=submit]:not([name=more])")
+        .await?;
+    b.wait_for("p.notice[role=status]").await?;
     Ok(())
 }

@@ -483,3 +483,4 @@ err-settings-category-taken = This season already has a category of that name.
 err-settings-coach = The chosen organisation is not in this street.
 admin-export-proposals = Export this season's proposals (with budget lines):
 admin-shortlist = Shortlist proposals
+table-of = { $name } (table)

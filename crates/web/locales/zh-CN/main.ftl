@@ -483,3 +483,4 @@ err-settings-category-taken = 本届已有同名类别。
 err-settings-coach = 所选机构不在本街道。
 admin-export-proposals = 导出本届提案（含预算明细）：
 admin-shortlist = 提案入围
+table-of = { $name }（表格）
