@@ -183,12 +183,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             load_demo(&db).await?;
             if scale.as_deref() == Some("district") {
                 let started = std::time::Instant::now();
-                let s = demo::load_scale(&db, 43, 800, 200_000).await?;
+                let s = demo::load_scale(&db, 43, 800, 200_000, 10_000, 2_000).await?;
                 println!(
-                    "district scale: {} streets, {} communities, {} generated residents in {:.1} s",
+                    "district scale: {} streets, {} communities, {} generated residents, {} ideas and {} proposals in {:.1} s",
                     s.streets,
                     s.communities,
                     s.residents,
+                    s.ideas,
+                    s.proposals,
                     started.elapsed().as_secs_f64()
                 );
             }

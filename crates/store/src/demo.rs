@@ -320,10 +320,13 @@ pub struct ScaleSummary {
     pub streets: usize,
     pub communities: usize,
     pub residents: usize,
+    pub ideas: usize,
+    pub proposals: usize,
 }
 
 /// Adds a district-sized street network around the Wangjing demo: `streets` streets (Wangjing
-/// included) with `communities` communities in all and `residents` resident accounts. Every
+/// included) with `communities` communities in all and `residents` resident accounts, and a
+/// season's worth of `ideas` ideas and `proposals` proposals in Wangjing's season. Every
 /// generated resident shares one password hash (hashing 200,000 passwords would take an hour
 /// and prove nothing) and gets a 199-prefixed number that no demo account uses.
 pub async fn load_scale(
@@ -331,6 +334,8 @@ pub async fn load_scale(
     streets: usize,
     communities: usize,
     residents: usize,
+    ideas: usize,
+    proposals: usize,
 ) -> Result<ScaleSummary> {
     let wangjing = crate::org::first_street(db)
         .await?
@@ -403,9 +408,12 @@ pub async fn load_scale(
         txn.commit().await?;
         made = batch_end;
     }
+    let made = crate::demo_scale::load(db, ideas, proposals).await?;
     Ok(ScaleSummary {
         streets: street_ids.len(),
         communities: all_communities.len(),
         residents,
+        ideas: made.ideas,
+        proposals: made.proposals,
     })
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod demo;
 pub mod demo_ideas;
 pub mod demo_proposals;
+pub mod demo_scale;
 pub mod entity;
 pub mod ideas;
 pub mod migration;
