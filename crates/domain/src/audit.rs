@@ -33,10 +33,24 @@ pub enum AuditAction {
     ProposalNoteAdded,
     ProposalSignedOff,
     ProposalShortlisted,
+    RoundCreated,
+    RoundRulesSet,
+    RoundDrawn,
+    RoundJudgeAdded,
+    RoundRecusalAdded,
+    RoundOpened,
+    RoundPresenting,
+    RoundPaperSheet,
+    RoundSheetReopened,
+    RoundClosed,
+    RoundPublished,
+    RoundObjectionFiled,
+    RoundObjectionAnswered,
+    RoundConfirmed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::AccountRegistered,
         AuditAction::AccountCreatedByStaff,
         AuditAction::AccountCommunitySet,
@@ -66,6 +80,20 @@ impl AuditAction {
         AuditAction::ProposalNoteAdded,
         AuditAction::ProposalSignedOff,
         AuditAction::ProposalShortlisted,
+        AuditAction::RoundCreated,
+        AuditAction::RoundRulesSet,
+        AuditAction::RoundDrawn,
+        AuditAction::RoundJudgeAdded,
+        AuditAction::RoundRecusalAdded,
+        AuditAction::RoundOpened,
+        AuditAction::RoundPresenting,
+        AuditAction::RoundPaperSheet,
+        AuditAction::RoundSheetReopened,
+        AuditAction::RoundClosed,
+        AuditAction::RoundPublished,
+        AuditAction::RoundObjectionFiled,
+        AuditAction::RoundObjectionAnswered,
+        AuditAction::RoundConfirmed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -99,6 +127,20 @@ impl AuditAction {
             AuditAction::ProposalNoteAdded => "proposal.note_added",
             AuditAction::ProposalSignedOff => "proposal.signed_off",
             AuditAction::ProposalShortlisted => "proposal.shortlisted",
+            AuditAction::RoundCreated => "round.created",
+            AuditAction::RoundRulesSet => "round.rules_set",
+            AuditAction::RoundDrawn => "round.drawn",
+            AuditAction::RoundJudgeAdded => "round.judge_added",
+            AuditAction::RoundRecusalAdded => "round.recusal_added",
+            AuditAction::RoundOpened => "round.opened",
+            AuditAction::RoundPresenting => "round.presenting",
+            AuditAction::RoundPaperSheet => "round.paper_sheet",
+            AuditAction::RoundSheetReopened => "round.sheet_reopened",
+            AuditAction::RoundClosed => "round.closed",
+            AuditAction::RoundPublished => "round.published",
+            AuditAction::RoundObjectionFiled => "round.objection_filed",
+            AuditAction::RoundObjectionAnswered => "round.objection_answered",
+            AuditAction::RoundConfirmed => "round.confirmed",
         }
     }
 

@@ -14,4 +14,5 @@ pub mod org;
 pub mod photos;
 pub mod policy;
 pub mod proposals;
+pub mod rounds;
 pub mod season;

@@ -152,6 +152,15 @@ pub enum Action {
     SignOffProposal(ProposalRef),
     /// Shortlist a street's ready proposals for the competition, and export them.
     ShortlistProposals { street_id: i64 },
+    /// Set up and host a street's competition rounds: judges, recusals, the draw, the live
+    /// round, paper sheets, closing, publication, answers to objections, confirmation.
+    RunRound { street_id: i64 },
+    /// Score a round's proposals: its judges only.
+    JudgeRound { is_judge: bool },
+    /// Read a round's result and its files: public once published, before that the street's admin.
+    ReadRoundResult { street_id: i64, published: bool },
+    /// File an objection during the notice period: anyone logged in.
+    FileObjection,
 }
 
 /// Why an action was refused.
@@ -169,6 +178,13 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
         action,
         Action::ReadPublic | Action::ReadIdea { public: true, .. }
     ) || matches!(action, Action::ReadProposal(p) if p.public)
+        || matches!(
+            action,
+            Action::ReadRoundResult {
+                published: true,
+                ..
+            }
+        )
     {
         return Ok(());
     }
@@ -211,7 +227,11 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
                 || actor.is_street_admin_of(p.community.street_id)
         }
         Action::SignOffProposal(p) => p.coach_org.is_some_and(|o| actor.works_for(o)),
-        Action::ShortlistProposals { street_id } => actor.is_street_admin_of(street_id),
+        Action::ShortlistProposals { street_id }
+        | Action::RunRound { street_id }
+        | Action::ReadRoundResult { street_id, .. } => actor.is_street_admin_of(street_id),
+        Action::JudgeRound { is_judge } => is_judge,
+        Action::FileObjection => true,
     };
     if allowed {
         Ok(())
@@ -450,6 +470,51 @@ mod tests {
         let shortlist = Action::ShortlistProposals { street_id: 1 };
         assert_eq!(decide(Some(&admin), shortlist), Ok(()));
         assert_eq!(decide(Some(&coach), shortlist), Err(Denial::Forbidden));
+    }
+
+    #[test]
+    fn results_are_public_once_published_and_rounds_are_run_by_the_street_admin() {
+        let unpublished = Action::ReadRoundResult {
+            street_id: 1,
+            published: false,
+        };
+        assert_eq!(decide(None, unpublished), Err(Denial::NotLoggedIn));
+        assert_eq!(
+            decide(Some(&actor(&[])), unpublished),
+            Err(Denial::Forbidden)
+        );
+        let admin = actor(&[Grant::StreetAdmin { street_id: 1 }]);
+        assert_eq!(decide(Some(&admin), unpublished), Ok(()));
+        assert_eq!(
+            decide(
+                None,
+                Action::ReadRoundResult {
+                    street_id: 1,
+                    published: true
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&admin), Action::RunRound { street_id: 1 }),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&admin), Action::RunRound { street_id: 2 }),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(Some(&admin), Action::JudgeRound { is_judge: false }),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            decide(Some(&actor(&[])), Action::JudgeRound { is_judge: true }),
+            Ok(())
+        );
+        assert_eq!(
+            decide(None, Action::FileObjection),
+            Err(Denial::NotLoggedIn)
+        );
     }
 
     #[test]

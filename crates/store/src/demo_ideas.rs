@@ -184,9 +184,11 @@ pub async fn load(db: &DatabaseConnection, street_id: i64) -> Result<usize> {
         }
     }
     let txn = db.begin().await?;
+    let first = ideas::last_id(&txn).await? + 1;
     for chunk in rows.chunks(100) {
         idea::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    ideas::index_terms_from(&txn, first).await?;
     // Supports: each idea gets a few +1s from demo residents other than its author.
     let all = idea::Entity::find()
         .filter(idea::Column::SeasonId.eq(s.id))

@@ -151,9 +151,11 @@ pub async fn load(
         });
     }
     let txn = db.begin().await?;
+    let first = ideas::last_id(&txn).await? + 1;
     for chunk in rows.chunks(500) {
         idea::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    ideas::index_terms_from(&txn, first).await?;
     txn.commit().await?;
 
     // Proposals from the newest accepted ideas, one idea each.

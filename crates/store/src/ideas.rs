@@ -1,7 +1,7 @@
 //! Golden ideas and supports.
 
 use crate::audit::{self, Entry};
-use crate::entity::{idea, idea_support, season_category};
+use crate::entity::{idea, idea_support, idea_term, season_category};
 use crate::{Result, StoreError, now_ms};
 use chrono::NaiveDate;
 use chuangxiang_domain::audit::AuditAction;
@@ -119,6 +119,57 @@ pub fn search_terms(text: &IdeaText) -> String {
     format!(" {} ", terms.join(" "))
 }
 
+/// The inverted index rows of one idea: each distinct term once.
+fn term_rows(idea_id: i64, search_terms: &str) -> Vec<idea_term::ActiveModel> {
+    let mut seen: Vec<&str> = Vec::new();
+    for term in search_terms.split_whitespace() {
+        if term.chars().count() <= 40 && !seen.contains(&term) {
+            seen.push(term);
+        }
+    }
+    seen.into_iter()
+        .map(|term| idea_term::ActiveModel {
+            id: NotSet,
+            term: Set(term.to_owned()),
+            idea_id: Set(idea_id),
+        })
+        .collect()
+}
+
+/// Indexes the terms of every idea from `first_id` on, for ideas inserted in bulk (the demo).
+pub(crate) async fn index_terms_from(conn: &impl ConnectionTrait, first_id: i64) -> Result<()> {
+    let ideas: Vec<(i64, String)> = idea::Entity::find()
+        .select_only()
+        .column(idea::Column::Id)
+        .column(idea::Column::SearchTerms)
+        .filter(idea::Column::Id.gte(first_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let rows: Vec<idea_term::ActiveModel> = ideas
+        .iter()
+        .flat_map(|(id, terms)| term_rows(*id, terms))
+        .collect();
+    for chunk in rows.chunks(1000) {
+        idea_term::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The highest idea id so far (0 when there is none).
+pub(crate) async fn last_id(conn: &impl ConnectionTrait) -> Result<i64> {
+    Ok(idea::Entity::find()
+        .select_only()
+        .column_as(idea::Column::Id.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0))
+}
+
 /// A new idea, checked by the domain.
 pub struct NewIdea<'a> {
     pub season_id: i64,
@@ -176,6 +227,10 @@ pub async fn submit(db: &DatabaseConnection, new: NewIdea<'_>) -> Result<i64> {
     }
     .insert(&txn)
     .await?;
+    let terms = term_rows(model.id, &model.search_terms);
+    if !terms.is_empty() {
+        idea_term::Entity::insert_many(terms).exec(&txn).await?;
+    }
     audit::record(
         &txn,
         Entry {
@@ -396,10 +451,17 @@ pub async fn wall(conn: &impl ConnectionTrait, q: &WallQuery) -> Result<(Vec<Ide
     if let Some(c) = q.category_id {
         query = query.filter(idea::Column::CategoryId.eq(c));
     }
+    // Every term must be among the idea's: one look-up in the inverted index per term.
     for term in q.terms.iter().take(8) {
-        query = query.filter(Expr::col(idea::Column::SearchTerms).like(
-            sea_orm::sea_query::LikeExpr::new(format!("% {} %", like_escape(term))).escape('\\'),
-        ));
+        query = query.filter(
+            idea::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(idea_term::Column::IdeaId)
+                    .from(idea_term::Entity)
+                    .and_where(idea_term::Column::Term.eq(term.as_str()))
+                    .to_owned(),
+            ),
+        );
     }
     let total = query.clone().count(conn).await?;
     query = match q.sort {

@@ -15,6 +15,7 @@ pub mod migration;
 pub mod notifications;
 pub mod org;
 pub mod proposals;
+pub mod rounds;
 pub mod season;
 pub mod sessions;
 

@@ -582,9 +582,11 @@ pub struct ListQuery {
     pub statuses: Vec<Status>,
     /// Only proposals this person is on the team of (invitations included).
     pub member: Option<i64>,
+    /// At most this many (None: 500, more than any list page shows).
+    pub limit: Option<u64>,
 }
 
-/// Proposals matching `q`, most recently changed first (at most 500; lists page nothing longer).
+/// Proposals matching `q`, most recently changed first.
 pub async fn list(conn: &impl ConnectionTrait, q: &ListQuery) -> Result<Vec<Proposal>> {
     let mut query = proposal::Entity::find().filter(proposal::Column::SeasonId.eq(q.season_id));
     if let Some(c) = &q.communities {
@@ -606,7 +608,7 @@ pub async fn list(conn: &impl ConnectionTrait, q: &ListQuery) -> Result<Vec<Prop
     Ok(query
         .order_by_desc(proposal::Column::UpdatedAt)
         .order_by_desc(proposal::Column::Id)
-        .limit(500)
+        .limit(q.limit.unwrap_or(500).min(500))
         .all(conn)
         .await?)
 }

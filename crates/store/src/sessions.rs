@@ -5,7 +5,7 @@ use crate::entity::session;
 use crate::{Result, now_ms};
 use rand::RngCore;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2_shim::digest_hex;
+pub use sha2_shim::digest_hex;
 
 /// How long a session lasts without a new login: elder users should not be logged out mid-task,
 /// so it is long.

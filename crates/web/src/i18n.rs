@@ -209,6 +209,44 @@ mod tests {
         for notice in chuangxiang_domain::notify::Notice::ALL {
             ids.insert(notice.message_id());
         }
+        use chuangxiang_domain::rounds::{RecusalReason, RoundError, RoundStatus};
+        for e in RoundError::ALL {
+            ids.insert(e.message_id().to_owned());
+        }
+        for s in RoundStatus::ALL {
+            ids.insert(format!("round-status-{}", s.key()));
+        }
+        for r in RecusalReason::ALL {
+            ids.insert(format!("recusal-{}", r.key()));
+        }
+        for n in [
+            "rules-saved",
+            "judge-added",
+            "recusal-added",
+            "drawn",
+            "opened",
+            "presenting",
+            "paper-saved",
+            "reopened",
+            "closed",
+            "published",
+            "answered",
+            "confirmed",
+            "sheet-saved",
+            "objection-filed",
+        ] {
+            ids.insert(format!("round-notice-{n}"));
+        }
+        for c in [
+            "goals",
+            "methods",
+            "steps",
+            "plan",
+            "guarantees",
+            "presentation",
+        ] {
+            ids.insert(format!("criterion-{c}"));
+        }
         for kind in ["social_org", "social_unit"] {
             ids.insert(format!("org-kind-{kind}"));
         }
@@ -297,6 +335,8 @@ mod tests {
                     ("cap", "5000.00".to_owned()),
                     ("when", "w".to_owned()),
                     ("subject", "s".to_owned()),
+                    ("seed", "s".to_owned()),
+                    ("total", "1.00".to_owned()),
                 ];
                 assert_ne!(
                     text_with(lang, id, &args),

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod overview;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub notifier: Arc<dyn chuangxiang_domain::notify::Notifier>,
     /// The public pages' data, kept for at most a second (see [`overview`]).
     pub public: Arc<overview::PublicCache>,
+    /// Live rounds' screens (see [`live`]).
+    pub live: Arc<live::Live>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             login_limiter: Arc::new(ratelimit::LoginLimiter::default()),
             notifier: Arc::new(notify::LogNotifier),
             public: Arc::new(overview::PublicCache::default()),
+            live: Arc::new(live::Live::default()),
         }
     }
 }

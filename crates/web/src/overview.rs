@@ -1,4 +1,4 @@
-//! What the public home page and community list show, kept in memory for at most
+//! What the public home page, the community list and the idea wall show, kept in memory for at most
 //! [`MAX_AGE`] so that anonymous page views do not each make four or five database round trips.
 //!
 //! Freshness rules:
@@ -17,7 +17,8 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use chuangxiang_store::{Db, Result, org, season};
+use chuangxiang_store::{Db, Result, ideas, org, season};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -40,12 +41,29 @@ pub struct Communities {
     pub rows: Vec<(org::Community, u64)>,
 }
 
+/// What every idea wall page needs besides its ideas: the street, its season, and the names of
+/// its communities and the season's categories.
+pub struct WallFrame {
+    pub street: org::Street,
+    pub season: season::Season,
+    pub communities: Vec<org::Community>,
+    pub categories: Vec<ideas::Category>,
+}
+
+/// One page of the public idea wall, as the store answered it.
+pub type WallPage = (Vec<ideas::Idea>, u64);
+
+/// How many different wall pages (filters, searches, page numbers) are kept at once.
+const WALL_PAGES: usize = 512;
+
 /// The copies, shared by every request of one server process.
 #[derive(Default)]
 pub struct PublicCache {
     generation: AtomicU64,
     home: Slot<Home>,
     communities: Slot<Option<Communities>>,
+    wall_frame: Slot<Option<WallFrame>>,
+    wall_pages: std::sync::Mutex<HashMap<String, Arc<Slot<WallPage>>>>,
 }
 
 impl PublicCache {
@@ -56,6 +74,38 @@ impl PublicCache {
 
     pub async fn home(&self, db: &Db) -> Result<Arc<Home>> {
         self.home.get(&self.generation, || load_home(db)).await
+    }
+
+    /// `None` when there is no street or no season yet.
+    pub async fn wall_frame(&self, db: &Db) -> Result<Arc<Option<WallFrame>>> {
+        self.wall_frame
+            .get(&self.generation, || load_wall_frame(db))
+            .await
+    }
+
+    /// A page of the public wall (accepted ideas only, whatever the query asks).
+    pub async fn wall_page(&self, db: &Db, query: &ideas::WallQuery) -> Result<Arc<WallPage>> {
+        let query = ideas::WallQuery {
+            statuses: vec![chuangxiang_domain::ideas::Status::Accepted],
+            ..query.clone()
+        };
+        let key = format!(
+            "{}|{:?}|{:?}|{:?}|{}|{}",
+            query.season_id,
+            query.community_id,
+            query.category_id,
+            query.sort,
+            query.terms.join(" "),
+            query.page
+        );
+        let slot = {
+            let mut pages = self.wall_pages.lock().unwrap_or_else(|e| e.into_inner());
+            if pages.len() >= WALL_PAGES && !pages.contains_key(&key) {
+                pages.clear();
+            }
+            Arc::clone(pages.entry(key).or_default())
+        };
+        slot.get(&self.generation, || ideas::wall(db, &query)).await
     }
 
     /// `None` when there is no street yet.
@@ -83,6 +133,21 @@ async fn load_home(db: &Db) -> Result<Home> {
         communities,
         season: current,
     })
+}
+
+async fn load_wall_frame(db: &Db) -> Result<Option<WallFrame>> {
+    let Some(street) = org::first_street(db).await? else {
+        return Ok(None);
+    };
+    let Some(season) = season::current(db, street.id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(WallFrame {
+        communities: org::communities(db, street.id).await?,
+        categories: ideas::categories(db, season.id).await?,
+        street,
+        season,
+    }))
 }
 
 async fn load_communities(db: &Db) -> Result<Option<Communities>> {

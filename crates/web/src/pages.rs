@@ -38,6 +38,7 @@ impl Layout {
             ("/", "nav-home"),
             ("/ideas", "nav-ideas"),
             ("/proposals", "nav-proposals"),
+            ("/projects", "nav-projects"),
             ("/communities", "nav-communities"),
             ("/alliance", "nav-alliance"),
         ];

@@ -9,6 +9,8 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_ideas;
 mod m20261126_000003_idea_photos;
 mod m20261126_000004_proposals;
+mod m20261126_000005_idea_terms;
+mod m20261126_000006_rounds;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_ideas::Migration),
             Box::new(m20261126_000003_idea_photos::Migration),
             Box::new(m20261126_000004_proposals::Migration),
+            Box::new(m20261126_000005_idea_terms::Migration),
+            Box::new(m20261126_000006_rounds::Migration),
         ]
     }
 }

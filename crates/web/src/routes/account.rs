@@ -106,7 +106,11 @@ pub async fn hash_off_thread(password: NewPassword) -> AppResult<String> {
         .map_err(AppError::from)
 }
 
-async fn logged_in(state: &AppState, account_id: i64, next: &str) -> AppResult<Response> {
+pub(crate) async fn logged_in(
+    state: &AppState,
+    account_id: i64,
+    next: &str,
+) -> AppResult<Response> {
     let token = sessions::start(&state.db, account_id).await?;
     let mut response = Redirect::to(next).into_response();
     let cookie =

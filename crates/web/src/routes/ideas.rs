@@ -132,7 +132,10 @@ async fn wall(
 ) -> AppResult<Response> {
     ctx.require(Action::ReadPublic)?;
     let t = ctx.tr();
-    let (street, s) = current_season(&state).await?;
+    // The wall is the busiest public page: its data comes from the one-second public cache.
+    let frame = state.public.wall_frame(&state.db).await?;
+    let frame = frame.as_ref().as_ref().ok_or(AppError::NotFound)?;
+    let s = &frame.season;
     let community = optional_id(&q.community);
     let category = optional_id(&q.category);
     let sort = q
@@ -156,9 +159,10 @@ async fn wall(
         sort,
         page,
     };
-    let (rows, total) = ideas::wall(&state.db, &query).await?;
-    let all_communities = org::communities(&state.db, street.id).await?;
-    let all_categories = ideas::categories(&state.db, s.id).await?;
+    let page_data = state.public.wall_page(&state.db, &query).await?;
+    let (rows, total) = (page_data.0.clone(), page_data.1);
+    let all_communities = frame.communities.clone();
+    let all_categories = frame.categories.clone();
     let community_names = names(all_communities.iter().map(|c| (c.id, c.name.clone())));
     let category_names = names(all_categories.iter().map(|c| (c.id, c.name.clone())));
     let link = format!(

@@ -9,6 +9,7 @@ pub mod ideas;
 pub mod notifications;
 pub mod org;
 pub mod proposals;
+pub mod rounds;
 pub mod settings;
 
 use crate::AppState;
@@ -27,5 +28,6 @@ pub fn router() -> Router<AppState> {
         .merge(proposals::router())
         .merge(notifications::router())
         .merge(settings::router())
+        .merge(rounds::router())
         .fallback(|| async { AppError::NotFound })
 }

@@ -183,6 +183,10 @@ fn proposal_cards(
         .collect()
 }
 
+/// The public list shows the latest this many shortlisted proposals; a street shortlists a few
+/// dozen, and the export has them all.
+const PUBLIC_LIST: u64 = 100;
+
 #[derive(Deserialize)]
 struct NoticeQuery {
     notice: Option<String>,
@@ -238,6 +242,7 @@ async fn list(
         &state.db,
         &proposals::ListQuery {
             statuses: vec![Status::Shortlisted],
+            limit: Some(PUBLIC_LIST),
             ..base.clone()
         },
     )

@@ -96,6 +96,9 @@ const CALENDAR: &[(&str, &str)] = &[
     ("ends_8", "2017-12-20"),
 ];
 
+/// A small rubric for the matrix's rounds: one criterion, one expert judge is a quorum.
+pub const MATRIX_RULES: &str = "step = 1\n[[criteria]]\nkey = \"x\"\nmax = 10\n[[groups]]\nkey = \"expert\"\nweight = 1\nquorum = 1\n[[groups]]\nkey = \"public\"\nweight = 1\nquorum = 1\n[selection]\nseed = \"matrix\"\n";
+
 const PUBLIC: [Outcome; 5] = [A, A, A, A, A];
 const LOGGED_IN: [Outcome; 5] = [L, A, A, A, A];
 const STREET: [Outcome; 5] = [L, F, F, F, A];
@@ -209,6 +212,44 @@ fn table() -> Vec<Row> {
         post("/admin/season/cap", "/admin/season/cap", Body::Form(&[("cap", "60000")]), STREET),
         post("/admin/season/categories", "/admin/season/categories", Body::Form(&[("id", ""), ("name", "矩阵类别{role}")]), STREET),
         post("/admin/season/coaching", "/admin/season/coaching", Body::Form(&[("community_{O}", "{W}"), ("community_{S}", "{W}")]), STREET),
+        // Competition rounds. {RS} is a round being set up, with the resident as a public judge
+        // ({J}); {RP} a published one with an objection {OB}.
+        get("/admin/rounds", "/admin/rounds", STREET),
+        get("/admin/rounds/{id}", "/admin/rounds/{RS}", STREET),
+        get("/admin/rounds/{id}", "/admin/rounds/999999", [L, N, N, N, N]),
+        get("/judge/{token}", "/judge/0000000000000000000000000000000000000000000000000000000000000000", [N, N, N, N, N]),
+        get("/judge/{token}", "/judge/short", [N, N, N, N, N]),
+        get("/projects", "/projects", PUBLIC),
+        get("/rounds/{id}/projector", "/rounds/{RS}/projector", PUBLIC),
+        get("/rounds/{id}/state", "/rounds/{RS}/state", PUBLIC),
+        // The live feed never ends, so the table asks it only for a missing round.
+        get("/rounds/{id}/events", "/rounds/999999/events", [N, N, N, N, N]),
+        get("/rounds/{id}/judge", "/rounds/{RS}/judge", [L, A, F, F, F]),
+        get("/rounds/{id}/results", "/rounds/{RS}/results", [L, F, F, F, N]),
+        get("/rounds/{id}/results", "/rounds/{RP}/results", PUBLIC),
+        get("/rounds/{id}/files/{file}", "/rounds/{RP}/files/results.csv", PUBLIC),
+        get("/rounds/{id}/files/{file}", "/rounds/{RP}/files/scores.csv", PUBLIC),
+        get("/rounds/{id}/files/{file}", "/rounds/{RS}/files/scores.csv", [L, F, F, F, N]),
+        get("/rounds/{id}/files/{file}", "/rounds/{RP}/files/passwd", [N, N, N, N, N]),
+        post("/rounds/{id}/sheets", "/rounds/{RS}/sheets", Body::Form(&[("proposal", "{PL}"), ("c_x", "5")]), [L, A, F, F, F]),
+        post("/rounds/{id}/conflicts", "/rounds/{RS}/conflicts", Body::Form(&[("proposal", "{PL}")]), [L, A, F, F, F]),
+        post("/rounds/{id}/objections", "/rounds/{RP}/objections", Body::Form(&[("body", "请公开评分细则{role}")]), LOGGED_IN),
+        post("/admin/rounds", "/admin/rounds", Body::Form(&[("name", "矩阵轮次{role}"), ("proposal", "{PL}"), ("rules", MATRIX_RULES)]), STREET),
+        post("/admin/rounds/{id}/rules", "/admin/rounds/{RS}/rules", Body::Form(&[("rules", MATRIX_RULES)]), STREET),
+        post("/admin/rounds/{id}/judges", "/admin/rounds/{RS}/judges", Body::Form(&[("group", "expert"), ("name", "矩阵评委{role}"), ("phone", "")]), STREET),
+        post("/admin/rounds/{id}/cards", "/admin/rounds/{RS}/cards", Body::Empty, STREET),
+        post("/admin/rounds/{id}/recusals", "/admin/rounds/{RS}/recusals", Body::Form(&[("judge", "{J}"), ("proposal", "{PL}")]), STREET),
+        post("/admin/rounds/{id}/draw", "/admin/rounds/{RS}/draw", Body::Empty, STREET),
+        post("/admin/rounds/{id}/open", "/admin/rounds/{RS}/open", Body::Empty, STREET),
+        post("/admin/rounds/{id}/present", "/admin/rounds/{RS}/present", Body::Form(&[("proposal", "{PL}")]), STREET),
+        post("/admin/rounds/{id}/paper", "/admin/rounds/{RS}/paper", Body::Form(&[("judge", "{J}"), ("proposal", "{PL}"), ("c_x", "5")]), STREET),
+        // {J} was recused from {PL} two rows up, so the paper sheet was refused and there is no
+        // sheet to reopen.
+        post("/admin/rounds/{id}/reopen", "/admin/rounds/{RS}/reopen", Body::Form(&[("judge", "{J}"), ("proposal", "{PL}"), ("reason", "矩阵重开")]), [L, F, F, F, N]),
+        post("/admin/rounds/{id}/close", "/admin/rounds/{RS}/close", Body::Empty, STREET),
+        post("/admin/rounds/{id}/publish", "/admin/rounds/{RS}/publish", Body::Form(&[("starts", "2017-01-01"), ("ends", "2017-01-02")]), STREET),
+        post("/admin/rounds/{id}/objections/{objection}", "/admin/rounds/{RP}/objections/{OB}", Body::Form(&[("answer", "评分细则已公开")]), STREET),
+        post("/admin/rounds/{id}/confirm", "/admin/rounds/{RP}/confirm", Body::Empty, STREET),
         // The street admin's forms.
         post("/admin/communities", "/admin/communities", Body::Form(&[("name", "矩阵社区")]), STREET),
         post("/admin/communities/{id}/rename", "/admin/communities/{O}/rename", Body::Form(&[("name", "花西三（矩阵）")]), STREET),
@@ -339,6 +380,10 @@ struct Ids {
     pd: i64,
     ps: i64,
     pl: i64,
+    rs: i64,
+    rp: i64,
+    ob: i64,
+    j: i64,
 }
 
 impl Ids {
@@ -356,6 +401,10 @@ impl Ids {
             .replace("{PD}", &self.pd.to_string())
             .replace("{PS}", &self.ps.to_string())
             .replace("{PL}", &self.pl.to_string())
+            .replace("{RS}", &self.rs.to_string())
+            .replace("{RP}", &self.rp.to_string())
+            .replace("{OB}", &self.ob.to_string())
+            .replace("{J}", &self.j.to_string())
             .replace("{C}", &self.c.to_string())
             .replace("{role}", &role.to_string())
     }
@@ -415,7 +464,13 @@ async fn every_route_gives_every_role_what_the_programme_allows_and_nothing_more
         pd: draft_proposal(&app, RESIDENT, o, c, a).await,
         ps: draft_proposal(&app, "13800000011", s, c, a).await,
         pl: app.proposal_with_status("shortlisted").await,
+        rs: 0,
+        rp: 0,
+        ob: 0,
+        j: app.account_id(RESIDENT).await,
     };
+    let (rs, rp, ob) = matrix_rounds(&app, ids.pl, ids.j).await;
+    let ids = Ids { rs, rp, ob, ..ids };
     let lives_in = |phone: &'static str| {
         let app = &app;
         async move { app.account(phone).await.and_then(|a| a.community_id) }
@@ -517,6 +572,110 @@ async fn every_route_gives_every_role_what_the_programme_allows_and_nothing_more
     );
     assert_eq!(app.audit_entries("season.moved_back").await.len(), 1);
     assert_eq!(app.audit_entries("season.created").await.len(), 2);
+}
+
+/// A round in set-up with `judge` as a public judge, and a published round (notice period from
+/// today) with one scored proposal and one objection, both made straight in the store.
+async fn matrix_rounds(app: &TestApp, proposal: i64, judge: i64) -> (i64, i64, i64) {
+    use chuangxiang_store::rounds;
+    let street = app.street_id().await;
+    let season = chuangxiang_store::season::current(&app.db, street)
+        .await
+        .expect("read the season")
+        .expect("the demo season");
+    let admin = app.account_id(STREET_ADMIN).await;
+    let new = |name: &'static str| rounds::NewRound {
+        season_id: season.id,
+        street_id: street,
+        by: admin,
+        name,
+        rules: MATRIX_RULES,
+        seed: "matrix",
+        proposal_ids: std::slice::from_ref(&proposal),
+    };
+    let setup = rounds::create(&app.db, new("矩阵准备轮"))
+        .await
+        .expect("a round");
+    rounds::add_judge(
+        &app.db,
+        setup,
+        street,
+        admin,
+        rounds::NewJudge {
+            account_id: Some(judge),
+            new_name: None,
+            group: "public",
+            public: true,
+            token_hash: None,
+        },
+    )
+    .await
+    .expect("a judge");
+    let published = rounds::create(&app.db, new("矩阵公示轮"))
+        .await
+        .expect("a round");
+    let expert = app.account_id("13800000017").await;
+    rounds::add_judge(
+        &app.db,
+        published,
+        street,
+        admin,
+        rounds::NewJudge {
+            account_id: Some(expert),
+            new_name: None,
+            group: "expert",
+            public: false,
+            token_hash: None,
+        },
+    )
+    .await
+    .expect("a judge");
+    rounds::draw(&app.db, published, street, admin, &[proposal])
+        .await
+        .expect("drawn");
+    rounds::open(&app.db, published, street, admin)
+        .await
+        .expect("open");
+    rounds::present(&app.db, published, street, admin, proposal)
+        .await
+        .expect("on stage");
+    rounds::submit_sheet(
+        &app.db,
+        published,
+        street,
+        rounds::NewSheet {
+            proposal_id: proposal,
+            account_id: expert,
+            scores_json: r#"{"x":"7"}"#,
+            entered_by: expert,
+            paper: false,
+        },
+    )
+    .await
+    .expect("a sheet");
+    rounds::close(&app.db, published, street, admin, "")
+        .await
+        .expect("closed");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    rounds::publish(
+        &app.db,
+        published,
+        street,
+        admin,
+        today,
+        today + chrono::Duration::days(7),
+    )
+    .await
+    .expect("published");
+    let resident = app.account_id(RESIDENT).await;
+    rounds::object(&app.db, published, street, resident, "矩阵异议")
+        .await
+        .expect("an objection");
+    let ob = rounds::objections(&app.db, published)
+        .await
+        .expect("objections")[0]
+        .id;
+    (setup, published, ob)
 }
 
 /// Starts a draft proposal straight in the store (the season is in step 3, where the web
