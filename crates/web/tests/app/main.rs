@@ -17,3 +17,4 @@ mod import;
 mod operations;
 mod privacy;
 mod proposals;
+mod rounds;
