@@ -3,7 +3,10 @@
 //! street admin then imports residents from an XLSX file, a good one and a broken one. Then an
 //! idea goes all the way: a resident submits it with a photo, the coordinator accepts it, the
 //! resident drafts a proposal from it with a neighbour, the social worker comments, the resident
-//! revises, the social worker signs off and the street admin shortlists it.
+//! revises, the social worker signs off and the street admin shortlists it. Last, a round is
+//! scored live by three judges on their own phones (HTTP clients logged in with their QR cards)
+//! while the projector page, open in the browser, follows it; the published files are then
+//! recomputed with `chuangxiang compute competition` to the same results.csv.
 //!
 //! Every page visited is checked with axe-core (no "serious" or "critical" violation) and saved
 //! as a full-page screenshot under `target/screenshots/`. Runs only with CHUANGXIANG_BROWSER=1
@@ -66,6 +69,7 @@ async fn journey(b: &Browser) -> TestResult {
     log_out(b).await?;
     admin_imports_residents(b).await?;
     an_idea_grows_into_a_shortlisted_proposal(b).await?;
+    the_projector_follows_a_live_round(b).await?;
     Ok(())
 }
 
@@ -675,4 +679,253 @@ async fn save_proposal(b: &Browser) -> TestResult {
         .await?;
     b.wait_for("p.notice[role=status]").await?;
     Ok(())
+}
+
+/// A small rubric for the live round: one criterion, a quorum of one expert.
+const LIVE_RULES: &str = "step = 1\n[[criteria]]\nkey = \"presentation\"\nmax = 10\n\n[[groups]]\nkey = \"expert\"\nweight = 1\nquorum = 1\n\n[selection]\nmax_winners = 3\ntie_break = [\"lot\"]\nseed = \"browser-final\"\n";
+
+/// A phone or laptop outside the browser: cookies kept, redirects not followed.
+struct Http {
+    client: reqwest::Client,
+    base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Http {
+    fn new(base: &str) -> TestResult<Http> {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(std::sync::Arc::clone(&jar))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Http {
+            client,
+            base: base.to_owned(),
+            jar,
+        })
+    }
+
+    fn csrf(&self) -> TestResult<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse()?;
+        let header = self.jar.cookies(&url).ok_or("no cookies yet")?;
+        Ok(header
+            .to_str()?
+            .split(';')
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| *k == "cx_csrf")
+            .map(|(_, v)| v.to_owned())
+            .ok_or("no csrf cookie")?)
+    }
+
+    async fn get(&self, path: &str) -> TestResult<(u16, String)> {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await?;
+        Ok((r.status().as_u16(), r.text().await?))
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> TestResult<(u16, String)> {
+        if self.csrf().is_err() {
+            self.get("/login").await?;
+        }
+        let mut form = vec![("csrf".to_owned(), self.csrf()?)];
+        form.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await?;
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let status = r.status().as_u16();
+        let body = r.text().await?;
+        Ok((status, if status == 303 { location } else { body }))
+    }
+}
+
+/// Waits until the projector's `#id` shows `want`.
+async fn projector_shows(b: &Browser, id: &str, want: &str) -> TestResult {
+    let mut last = String::new();
+    for _ in 0..50 {
+        last = b.text(&format!("#{id}")).await?;
+        if last == want {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("the projector's #{id} shows {last:?}, not {want:?}").into())
+}
+
+async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
+    let base = b.base.clone();
+    let admin = Http::new(&base)?;
+    admin.get("/login").await?;
+    let (status, _) = admin
+        .post(
+            "/login",
+            &[("phone", STREET_ADMIN_PHONE), ("password", DEMO_PASSWORD)],
+        )
+        .await?;
+    b.expect_eq("the admin's login", status, 303)?;
+    let (_, page) = admin.get("/admin/rounds").await?;
+    let shortlisted: Vec<String> = regex::Regex::new(r#"name="proposal" value="(\d+)""#)?
+        .captures_iter(&page)
+        .map(|c| c[1].to_owned())
+        .collect();
+    b.expect(
+        shortlisted.len() >= 3,
+        format!("shortlisted: {shortlisted:?}"),
+    )?;
+    let mut fields: Vec<(&str, &str)> = vec![("name", "浏览器决赛"), ("rules", LIVE_RULES)];
+    fields.extend(shortlisted.iter().map(|p| ("proposal", p.as_str())));
+    let (status, location) = admin.post("/admin/rounds", &fields).await?;
+    b.expect_eq("creating the round", status, 303)?;
+    let round = id_in(&location, "/admin/rounds/")?;
+    let setup = format!("/admin/rounds/{round}");
+    for name in ["评委甲", "评委乙", "评委丙"] {
+        admin
+            .post(
+                &format!("{setup}/judges"),
+                &[("group", "expert"), ("name", name), ("phone", "")],
+            )
+            .await?;
+    }
+    let (_, cards) = admin.post(&format!("{setup}/cards"), &[]).await?;
+    let tokens: std::collections::BTreeSet<String> = regex::Regex::new(r"/judge/([0-9a-f]{64})")?
+        .captures_iter(&cards)
+        .map(|c| c[1].to_owned())
+        .collect();
+    b.expect_eq("login cards", tokens.len(), 3)?;
+    let mut phones = Vec::new();
+    for token in &tokens {
+        let phone = Http::new(&base)?;
+        let (status, _) = phone.get(&format!("/judge/{token}")).await?;
+        b.expect_eq("a card logs its judge in", status, 303)?;
+        phones.push(phone);
+    }
+    admin.post(&format!("{setup}/draw"), &[]).await?;
+    let (_, opened) = admin.post(&format!("{setup}/open"), &[]).await?;
+    b.expect(
+        opened.ends_with("notice=opened"),
+        format!("opening: {opened}"),
+    )?;
+
+    b.go(&format!("/rounds/{round}/projector")).await?;
+    b.wait_for("#on-stage").await?;
+    b.check_page("38-projector-waiting").await?;
+    let (_, admin_page) = admin.get(&setup).await?;
+    let order: Vec<String> = regex::Regex::new(
+        r#"name="proposal" value="(\d+)"><button type="submit" class="secondary">"#,
+    )?
+    .captures_iter(&admin_page)
+    .map(|c| c[1].to_owned())
+    .collect();
+    b.expect(order.len() >= 3, format!("the running order: {order:?}"))?;
+    for (i, proposal) in order.iter().take(2).enumerate() {
+        admin
+            .post(&format!("{setup}/present"), &[("proposal", proposal)])
+            .await?;
+        projector_shows(b, "submitted", "0 / 3").await?;
+        for (j, phone) in phones.iter().enumerate() {
+            let score = (5 + i + j).to_string();
+            let (_, to) = phone
+                .post(
+                    &format!("/rounds/{round}/sheets"),
+                    &[("proposal", proposal), ("c_presentation", &score)],
+                )
+                .await?;
+            b.expect(to.ends_with("notice=sheet-saved"), format!("a sheet: {to}"))?;
+            projector_shows(b, "submitted", &format!("{} / 3", j + 1)).await?;
+        }
+        let final_score = b.text("#final").await?;
+        b.expect(final_score != "—", "the final score appears".into())?;
+    }
+    let standings = b
+        .client
+        .find_all(Locator::Css("#standings li"))
+        .await?
+        .len();
+    b.expect_eq("standings on the projector", standings, 2)?;
+    b.check_page("39-projector-live").await?;
+
+    // Closed and published: the files recompute to the same result with the command.
+    for (path, fields) in [
+        (
+            format!("{setup}/present"),
+            vec![("proposal", order[2].as_str())],
+        ),
+        (format!("{setup}/close"), vec![]),
+    ] {
+        admin.post(&path, &fields).await?;
+    }
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let (start, end) = (
+        today.to_string(),
+        (today + chrono::Duration::days(7)).to_string(),
+    );
+    let (_, published) = admin
+        .post(
+            &format!("{setup}/publish"),
+            &[("starts", &start), ("ends", &end)],
+        )
+        .await?;
+    b.expect(
+        published.ends_with("notice=published"),
+        format!("publishing: {published}"),
+    )?;
+    b.go(&format!("/rounds/{round}/results")).await?;
+    b.wait_for("table.results").await?;
+    b.check_page("40-results").await?;
+    let dir = tempfile::tempdir()?;
+    let anyone = Http::new(&base)?;
+    for name in [
+        "rules.toml",
+        "scores.csv",
+        "proposals.csv",
+        "recusals.csv",
+        "results.csv",
+    ] {
+        let (status, body) = anyone.get(&format!("/rounds/{round}/files/{name}")).await?;
+        b.expect_eq(&format!("downloading {name}"), status, 200)?;
+        std::fs::write(dir.path().join(name), body)?;
+    }
+    let out = dir.path().join("recomputed.csv");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_chuangxiang"))
+        .current_dir(dir.path())
+        .args([
+            "compute",
+            "competition",
+            "--rules",
+            "rules.toml",
+            "--scores",
+            "scores.csv",
+            "--proposals",
+            "proposals.csv",
+            "--recusals",
+            "recusals.csv",
+            "--out",
+        ])
+        .arg(&out)
+        .output()?;
+    b.expect(
+        run.status.success(),
+        format!("the command: {}", String::from_utf8_lossy(&run.stderr)),
+    )?;
+    b.expect_eq(
+        "results.csv recomputed by the command",
+        std::fs::read_to_string(&out)?,
+        std::fs::read_to_string(dir.path().join("results.csv"))?,
+    )
 }

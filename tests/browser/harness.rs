@@ -131,7 +131,7 @@ impl Server {
 /// Headless Chromium through chromedriver, with the per-page checks.
 pub struct Browser {
     pub client: Client,
-    base: String,
+    pub base: String,
     shots: PathBuf,
     axe: String,
     problems: RefCell<Vec<String>>,

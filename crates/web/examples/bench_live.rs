@@ -56,7 +56,9 @@ async fn viewer(screen: usize, addr: String, round: i64, seen: Seen) -> std::io:
         let n = p["submitted"].as_u64().unwrap_or(0);
         if (id, n) != last {
             last = (id, n);
-            seen.lock().expect("seen").push((screen, id, n, Instant::now()));
+            seen.lock()
+                .expect("seen")
+                .push((screen, id, n, Instant::now()));
         }
     }
     Ok(())
@@ -71,10 +73,7 @@ async fn post(client: &reqwest::Client, url: &str, sid: &str, fields: &[(&str, S
     form.extend(fields.iter().cloned());
     client
         .post(url)
-        .header(
-            "Cookie",
-            format!("cx_sid={sid}; cx_csrf={CSRF}"),
-        )
+        .header("Cookie", format!("cx_sid={sid}; cx_csrf={CSRF}"))
         .form(&form)
         .send()
         .await
@@ -102,7 +101,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let binary = args.next().ok_or("usage: bench_live BINARY [VIEWERS] [PROPOSALS]")?;
+    let binary = args
+        .next()
+        .ok_or("usage: bench_live BINARY [VIEWERS] [PROPOSALS]")?;
     let viewers: usize = args.next().map(|v| v.parse()).transpose()?.unwrap_or(2000);
     let presented: usize = args.next().map(|v| v.parse()).transpose()?.unwrap_or(3);
 
@@ -112,7 +113,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = chuangxiang_store::connect(&url).await?;
     chuangxiang_store::migrate(&db).await?;
     demo::load_wangjing(&db).await?;
-    let street = chuangxiang_store::org::first_street(&db).await?.ok_or("street")?;
+    let street = chuangxiang_store::org::first_street(&db)
+        .await?
+        .ok_or("street")?;
     let s = season::current(&db, street.id).await?.ok_or("season")?;
     let shortlisted: Vec<i64> = proposals::list(
         &db,
@@ -169,7 +172,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let admin_sid = sessions::start(&db, admin).await?;
     let order: Vec<i64> = chuangxiang_domain::rounds::draw(
         "bench",
-        &shortlisted.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        &shortlisted
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
     )
     .iter()
     .filter_map(|p| p.parse().ok())
@@ -179,10 +185,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     db.close().await?;
 
     // The server, as deployed: the release binary in its own process.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let mut server = std::process::Command::new(&binary)
-        .args(["--database-url", &url, "--bind", &addr, "serve", "--no-demo"])
+        .args([
+            "--database-url",
+            &url,
+            "--bind",
+            &addr,
+            "serve",
+            "--no-demo",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()?;
@@ -203,7 +218,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for screen in 0..viewers {
-        tasks.push(tokio::spawn(viewer(screen, addr.clone(), round, Arc::clone(&seen))));
+        tasks.push(tokio::spawn(viewer(
+            screen,
+            addr.clone(),
+            round,
+            Arc::clone(&seen),
+        )));
     }
     // Every screen has its first state.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -237,7 +257,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|c| (*c, format!("{}", 5 + (ji + pi) % 10))),
             );
             let sent = Instant::now();
-            let status = post(&client, &format!("{base}/rounds/{round}/sheets"), sid, &named_ref).await;
+            let status = post(
+                &client,
+                &format!("{base}/rounds/{round}/sheets"),
+                sid,
+                &named_ref,
+            )
+            .await;
             if status == 303 {
                 submitted.push((*proposal, u64::try_from(ji + 1).unwrap_or(0), sent));
             } else {
@@ -256,7 +282,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut by_screen: std::collections::HashMap<(usize, i64), Vec<(u64, Instant)>> =
         std::collections::HashMap::new();
     for (screen, proposal, n, at) in &seen {
-        by_screen.entry((*screen, *proposal)).or_default().push((*n, *at));
+        by_screen
+            .entry((*screen, *proposal))
+            .or_default()
+            .push((*n, *at));
     }
     let mut delays = Vec::new();
     let mut missing = 0usize;
