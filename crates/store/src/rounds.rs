@@ -227,6 +227,23 @@ pub async fn draw(
     Ok(())
 }
 
+/// The rounds a person judges that are being set up or running, for their own page.
+pub async fn judging(conn: &impl ConnectionTrait, account_id: i64) -> Result<Vec<Round>> {
+    let ids: Vec<i64> = judge::Entity::find()
+        .select_only()
+        .column(judge::Column::RoundId)
+        .filter(judge::Column::AccountId.eq(account_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(round::Entity::find()
+        .filter(round::Column::Id.is_in(ids))
+        .filter(round::Column::Status.is_in([RoundStatus::Setup.key(), RoundStatus::Open.key()]))
+        .order_by_asc(round::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 pub async fn judges(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<Judge>> {
     Ok(judge::Entity::find()
         .filter(judge::Column::RoundId.eq(id))

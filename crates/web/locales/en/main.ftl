@@ -640,3 +640,4 @@ criterion-guarantees = Guarantees
 criterion-presentation = Presentation
 nav-projects = Funded projects
 admin-rounds = Proposal competition (judges, draw, live scoring, notice period)
+me-judging = Rounds I judge

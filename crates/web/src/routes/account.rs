@@ -242,6 +242,8 @@ struct MePage {
     roles: Vec<RoleLink>,
     saved: bool,
     ideas: Vec<MyIdea>,
+    /// Rounds the person judges: (id, name).
+    judging: Vec<(i64, String)>,
 }
 
 /// One of the person's own ideas, with where it stands.
@@ -314,6 +316,11 @@ async fn me(
             .collect(),
         roles,
         saved: q.saved.is_some(),
+        judging: chuangxiang_store::rounds::judging(&state.db, viewer.account_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect(),
         ideas: chuangxiang_store::ideas::by_author(&state.db, viewer.account_id)
             .await?
             .into_iter()

@@ -251,7 +251,13 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
         .get(&format!("/judge/{}", tokens[0]))
         .await
         .assert_status(404);
-    judges.push(app.logged_in("13800000010", PASSWORD).await);
+    let wang_phone = app.logged_in("13800000010", PASSWORD).await;
+    // A judge with an account finds the round on their own page.
+    wang_phone
+        .get("/me")
+        .await
+        .assert_contains(&format!(r#"href="/rounds/{round}/judge""#));
+    judges.push(wang_phone);
 
     // Opening needs the draw; the draw is the lot of the published seed.
     admin
@@ -302,14 +308,14 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
             "/rounds/{round}/judge?notice=err-round-not-presented"
         ));
 
+    admin
+        .post_form(
+            &format!("{base}/present"),
+            &[("proposal", &order[0].to_string())],
+        )
+        .await
+        .assert_redirect(&format!("{base}?notice=presenting"));
     for (pi, proposal) in order.iter().enumerate() {
-        admin
-            .post_form(
-                &format!("{base}/present"),
-                &[("proposal", &proposal.to_string())],
-            )
-            .await
-            .assert_redirect(&format!("{base}?notice=presenting"));
         let sheets: Vec<Vec<(String, String)>> = (0..judges.len())
             .map(|ji| {
                 std::iter::once(("proposal".to_owned(), proposal.to_string()))
@@ -331,7 +337,18 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
             let path = format!("/rounds/{round}/sheets");
             async move { phone.post_form(&path, &fields).await }
         });
-        let pages = futures_util::future::join_all(submissions).await;
+        // The host calls the next proposal while the sheets of this one are still coming in:
+        // they count all the same.
+        let next = order.get(pi + 1).map(|p| p.to_string());
+        let call_next = async {
+            if let Some(next) = &next {
+                admin
+                    .post_form(&format!("{base}/present"), &[("proposal", next)])
+                    .await
+                    .assert_redirect(&format!("{base}?notice=presenting"));
+            }
+        };
+        let (pages, ()) = tokio::join!(futures_util::future::join_all(submissions), call_next);
         for (ji, page) in pages.iter().enumerate() {
             let recused = ji == judges.len() - 1 && in_home.contains(proposal);
             let notice = if recused {
