@@ -194,16 +194,7 @@ mod tests {
         for role in ["owner", "member", "invited"] {
             ids.insert(format!("proposal-team-{role}"));
         }
-        for notice in [
-            "saved",
-            "created",
-            "invited",
-            "joined",
-            "declined",
-            "noted",
-            "signed-off",
-            "shortlisted",
-        ] {
+        for notice in crate::routes::proposals::NOTICES {
             ids.insert(format!("proposal-notice-{notice}"));
         }
         for notice in chuangxiang_domain::notify::Notice::ALL {
@@ -219,22 +210,7 @@ mod tests {
         for r in RecusalReason::ALL {
             ids.insert(format!("recusal-{}", r.key()));
         }
-        for n in [
-            "rules-saved",
-            "judge-added",
-            "recusal-added",
-            "drawn",
-            "opened",
-            "presenting",
-            "paper-saved",
-            "reopened",
-            "closed",
-            "published",
-            "answered",
-            "confirmed",
-            "sheet-saved",
-            "objection-filed",
-        ] {
+        for n in crate::routes::rounds::NOTICES {
             ids.insert(format!("round-notice-{n}"));
         }
         for c in [

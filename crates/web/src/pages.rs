@@ -149,3 +149,23 @@ pub fn beijing_time(ms: i64) -> String {
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
+
+/// A form whose fields repeat (table rows, ticked boxes): every (name, value) pair in order.
+pub type Pairs = Vec<(String, String)>;
+
+/// The first value of field `name`, or "".
+pub fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Every value of field `name`, in order.
+pub fn all_of<'a>(pairs: &'a Pairs, name: &'a str) -> impl Iterator<Item = &'a str> {
+    pairs
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}

@@ -43,3 +43,22 @@ pub(crate) fn utf8_table(manager: &SchemaManager, name: &'static str) -> TableCr
     }
     table
 }
+
+/// An index on `table`'s columns, unique or not.
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(Alias::new(table));
+    for c in cols {
+        index.col(Alias::new(*c));
+    }
+    if unique {
+        index.unique();
+    }
+    manager.create_index(index.to_owned()).await
+}

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::pages::{Layout, beijing_time, parse_id, render};
+use crate::pages::{Layout, Pairs, all_of, beijing_time, field, parse_id, render};
 use crate::routes::ideas::{Choice, current_season};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -39,24 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/{id}/invitation", post(answer_invitation))
         .route("/proposals/{id}/notes", post(add_note))
         .route("/proposals/{id}/sign-off", post(sign_off))
-}
-
-/// A form whose fields repeat (table rows, ticked ideas): every (name, value) pair in order.
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn all_of<'a>(pairs: &'a Pairs, name: &'a str) -> impl Iterator<Item = &'a str> {
-    pairs
-        .iter()
-        .filter(move |(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// The season's cap on one proposal's budget.
@@ -192,19 +174,22 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-/// The notices a redirect may name: a fixed list, so a link cannot put words on the page.
+/// What a redirect may say was done (`proposal-notice-<key>`; `shortlisted` carries a count):
+/// a fixed list, so a link cannot put words on the page.
+pub const NOTICES: [&str; 8] = [
+    "saved",
+    "created",
+    "invited",
+    "joined",
+    "declined",
+    "noted",
+    "signed-off",
+    "shortlisted",
+];
+
 fn notice_text(t: Tr, raw: Option<&str>) -> Option<String> {
     let n = raw?;
-    const DONE: [&str; 7] = [
-        "saved",
-        "created",
-        "invited",
-        "joined",
-        "declined",
-        "noted",
-        "signed-off",
-    ];
-    if DONE.contains(&n) || n.starts_with("shortlisted") {
+    if NOTICES.contains(&n) || n.starts_with("shortlisted") {
         let (key, count) = n.split_once(':').unwrap_or((n, "0"));
         return Some(t.t1(
             &format!("proposal-notice-{key}"),

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::pages::{Layout, beijing_time, parse_id, render};
+use crate::pages::{Layout, Pairs, beijing_time, field, parse_id, render};
 use crate::routes::admin::admin_street;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -84,6 +84,26 @@ async fn hosted(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<(rounds::Ro
     let (r, street) = load_round(state, raw).await?;
     ctx.require(Action::RunRound { street_id: street })?;
     Ok((r, street))
+}
+
+/// Answers a host's change: back to the round page saying it is done, or why it was refused
+/// (`Conflict`: the round was no longer in the state the change needs). Screens are told.
+fn answered<T>(
+    state: &AppState,
+    id: i64,
+    result: chuangxiang_store::Result<T>,
+    done: &str,
+    refused: RoundError,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            state.live.changed(id);
+            Ok(back(id, done))
+        }
+        Err(StoreError::Conflict) => Ok(back(id, refused.message_id())),
+        Err(StoreError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn back(id: i64, notice: &str) -> Response {
@@ -398,16 +418,6 @@ async fn admin_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     list_page(&state, &ctx, "", None, vec![]).await
 }
 
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 /// The problems of a rules text, in the reader's language.
 fn rules_problems(t: Tr, text: &str) -> Result<Rules, Vec<String>> {
     let lang = if t.0.is_en() { Lang::En } else { Lang::Zh };
@@ -529,25 +539,28 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
+/// What a redirect back to a round's pages may say was done (`round-notice-<key>`): a fixed list,
+/// so a link cannot put words on the page.
+pub const NOTICES: [&str; 14] = [
+    "rules-saved",
+    "judge-added",
+    "recusal-added",
+    "drawn",
+    "opened",
+    "presenting",
+    "paper-saved",
+    "reopened",
+    "closed",
+    "published",
+    "answered",
+    "confirmed",
+    "sheet-saved",
+    "objection-filed",
+];
+
 fn notice_text(t: Tr, raw: Option<&str>) -> Option<String> {
     let n = raw?;
-    const DONE: [&str; 14] = [
-        "rules-saved",
-        "judge-added",
-        "recusal-added",
-        "drawn",
-        "opened",
-        "presenting",
-        "paper-saved",
-        "reopened",
-        "closed",
-        "published",
-        "answered",
-        "confirmed",
-        "sheet-saved",
-        "objection-filed",
-    ];
-    if DONE.contains(&n) {
+    if NOTICES.contains(&n) {
         return Some(t.t(&format!("round-notice-{n}")));
     }
     RoundError::ALL
@@ -684,20 +697,21 @@ async fn set_rules(
         return Ok(back(r.id, RoundError::Rules.message_id()));
     };
     let seed = rules::seed_of(&parsed, &r.seed);
-    match rounds::set_rules(
-        &state.db,
+    answered(
+        &state,
         r.id,
-        street,
-        ctx.viewer()?.account_id,
-        &text,
-        &seed,
+        rounds::set_rules(
+            &state.db,
+            r.id,
+            street,
+            ctx.viewer()?.account_id,
+            &text,
+            &seed,
+        )
+        .await,
+        "rules-saved",
+        RoundError::NotSetup,
     )
-    .await
-    {
-        Ok(()) => Ok(back(r.id, "rules-saved")),
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::NotSetup.message_id())),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// A one-time login token for a card: the token for the QR, its hash for the database.
@@ -744,25 +758,26 @@ async fn add_judge(
             Err(_) => return Ok(back(r.id, "err-round-judge-account")),
         }
     };
-    match rounds::add_judge(
-        &state.db,
+    answered(
+        &state,
         r.id,
-        street,
-        ctx.viewer()?.account_id,
-        rounds::NewJudge {
-            account_id: account,
-            new_name: new_name.as_deref(),
-            group,
-            public,
-            token_hash: hash,
-        },
+        rounds::add_judge(
+            &state.db,
+            r.id,
+            street,
+            ctx.viewer()?.account_id,
+            rounds::NewJudge {
+                account_id: account,
+                new_name: new_name.as_deref(),
+                group,
+                public,
+                token_hash: hash,
+            },
+        )
+        .await,
+        "judge-added",
+        RoundError::AlreadyJudge,
     )
-    .await
-    {
-        Ok(_) => Ok(back(r.id, "judge-added")),
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::AlreadyJudge.message_id())),
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub struct Card {
@@ -906,11 +921,13 @@ async fn draw(
         .iter()
         .filter_map(|p| p.parse().ok())
         .collect();
-    match rounds::draw(&state.db, r.id, street, ctx.viewer()?.account_id, &order).await {
-        Ok(()) => Ok(back(r.id, "drawn")),
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::NotSetup.message_id())),
-        Err(e) => Err(e.into()),
-    }
+    answered(
+        &state,
+        r.id,
+        rounds::draw(&state.db, r.id, street, ctx.viewer()?.account_id, &order).await,
+        "drawn",
+        RoundError::NotSetup,
+    )
 }
 
 async fn open(
@@ -924,14 +941,13 @@ async fn open(
     if let Err(e) = rules::check_open(status_of(&r)?, r.drawn, count, judges) {
         return Ok(back(r.id, e.message_id()));
     }
-    match rounds::open(&state.db, r.id, street, ctx.viewer()?.account_id).await {
-        Ok(_) => {
-            state.live.changed(r.id);
-            Ok(back(r.id, "opened"))
-        }
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::NotSetup.message_id())),
-        Err(e) => Err(e.into()),
-    }
+    answered(
+        &state,
+        r.id,
+        rounds::open(&state.db, r.id, street, ctx.viewer()?.account_id).await,
+        "opened",
+        RoundError::NotSetup,
+    )
 }
 
 /// The host calls a proposal on stage ("now presenting").
@@ -950,14 +966,13 @@ async fn present(
     {
         return Err(AppError::NotFound);
     }
-    match rounds::present(&state.db, r.id, street, ctx.viewer()?.account_id, proposal).await {
-        Ok(()) => {
-            state.live.changed(r.id);
-            Ok(back(r.id, "presenting"))
-        }
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::NotOpen.message_id())),
-        Err(e) => Err(e.into()),
-    }
+    answered(
+        &state,
+        r.id,
+        rounds::present(&state.db, r.id, street, ctx.viewer()?.account_id, proposal).await,
+        "presenting",
+        RoundError::NotOpen,
+    )
 }
 
 /// Whose sheet is being stored, and who types it.
@@ -1110,22 +1125,20 @@ async fn close(
         // The web checks every sheet as it comes in, so this means stored data went wrong.
         Err(problems) => return Err(AppError::Internal(problems)),
     };
-    match rounds::close(
-        &state.db,
+    answered(
+        &state,
         d.round.id,
-        street,
-        ctx.viewer()?.account_id,
-        &results,
+        rounds::close(
+            &state.db,
+            d.round.id,
+            street,
+            ctx.viewer()?.account_id,
+            &results,
+        )
+        .await,
+        "closed",
+        RoundError::NotOpen,
     )
-    .await
-    {
-        Ok(_) => {
-            state.live.changed(d.round.id);
-            Ok(back(d.round.id, "closed"))
-        }
-        Err(StoreError::Conflict) => Ok(back(d.round.id, RoundError::NotOpen.message_id())),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn publish(
@@ -1141,23 +1154,21 @@ async fn publish(
             Ok(d) => d,
             Err(e) => return Ok(back(r.id, e.message_id())),
         };
-    match rounds::publish(
-        &state.db,
+    answered(
+        &state,
         r.id,
-        street,
-        ctx.viewer()?.account_id,
-        starts,
-        ends,
+        rounds::publish(
+            &state.db,
+            r.id,
+            street,
+            ctx.viewer()?.account_id,
+            starts,
+            ends,
+        )
+        .await,
+        "published",
+        RoundError::NotClosed,
     )
-    .await
-    {
-        Ok(_) => {
-            state.live.changed(r.id);
-            Ok(back(r.id, "published"))
-        }
-        Err(StoreError::Conflict) => Ok(back(r.id, RoundError::NotClosed.message_id())),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn answer(
@@ -1216,19 +1227,20 @@ async fn confirm(
             budget: p.budget_total.clone(),
         });
     }
-    match rounds::confirm(
-        &state.db,
+    answered(
+        &state,
         d.round.id,
-        street,
-        ctx.viewer()?.account_id,
-        &winners,
+        rounds::confirm(
+            &state.db,
+            d.round.id,
+            street,
+            ctx.viewer()?.account_id,
+            &winners,
+        )
+        .await,
+        "confirmed",
+        RoundError::NotClosed,
     )
-    .await
-    {
-        Ok(()) => Ok(back(d.round.id, "confirmed")),
-        Err(StoreError::Conflict) => Ok(back(d.round.id, RoundError::NotClosed.message_id())),
-        Err(e) => Err(e.into()),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
