@@ -681,8 +681,8 @@ async fn save_proposal(b: &Browser) -> TestResult {
     Ok(())
 }
 
-/// A small rubric for the live round: one criterion, a quorum of one expert.
-const LIVE_RULES: &str = "step = 1\n[[criteria]]\nkey = \"presentation\"\nmax = 10\n\n[[groups]]\nkey = \"expert\"\nweight = 1\nquorum = 1\n\n[selection]\nmax_winners = 3\ntie_break = [\"lot\"]\nseed = \"browser-final\"\n";
+/// A short rubric for the live round: one criterion; twelve public and three expert judges.
+const LIVE_RULES: &str = "step = 1\n[[criteria]]\nkey = \"presentation\"\nmax = 10\n\n[[groups]]\nkey = \"public\"\nweight = 40\nquorum = 5\ntrim = 1\n\n[[groups]]\nkey = \"expert\"\nweight = 60\nquorum = 2\n\n[selection]\nmax_winners = 3\ntie_break = [\"group:expert\", \"lot\"]\nseed = \"browser-final\"\n";
 
 /// A phone or laptop outside the browser: cookies kept, redirects not followed.
 struct Http {
@@ -794,11 +794,16 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
     b.expect_eq("creating the round", status, 303)?;
     let round = id_in(&location, "/admin/rounds/")?;
     let setup = format!("/admin/rounds/{round}");
-    for name in ["评委甲", "评委乙", "评委丙"] {
+    for i in 0..15 {
+        let (group, name) = if i < 12 {
+            ("public", format!("大众评委{}", i + 1))
+        } else {
+            ("expert", format!("专家评委{}", i - 11))
+        };
         admin
             .post(
                 &format!("{setup}/judges"),
-                &[("group", "expert"), ("name", name), ("phone", "")],
+                &[("group", group), ("name", &name), ("phone", "")],
             )
             .await?;
     }
@@ -807,7 +812,7 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
         .captures_iter(&cards)
         .map(|c| c[1].to_owned())
         .collect();
-    b.expect_eq("login cards", tokens.len(), 3)?;
+    b.expect_eq("login cards", tokens.len(), 15)?;
     let mut phones = Vec::new();
     for token in &tokens {
         let phone = Http::new(&base)?;
@@ -833,22 +838,29 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
     .map(|c| c[1].to_owned())
     .collect();
     b.expect(order.len() >= 3, format!("the running order: {order:?}"))?;
-    for (i, proposal) in order.iter().take(2).enumerate() {
+    // Every shortlisted proposal in turn; the judges' phones submit at once, and the projector
+    // must show every count as it rises (the feed is sent on each change).
+    let scored = order.len().min(8);
+    for (i, proposal) in order.iter().take(scored).enumerate() {
         admin
             .post(&format!("{setup}/present"), &[("proposal", proposal)])
             .await?;
-        projector_shows(b, "submitted", "0 / 3").await?;
-        for (j, phone) in phones.iter().enumerate() {
-            let score = (5 + i + j).to_string();
-            let (_, to) = phone
-                .post(
-                    &format!("/rounds/{round}/sheets"),
-                    &[("proposal", proposal), ("c_presentation", &score)],
-                )
-                .await?;
+        projector_shows(b, "submitted", "0 / 15").await?;
+        let path = format!("/rounds/{round}/sheets");
+        let sheets = phones.iter().enumerate().map(|(j, phone)| {
+            let score = ((i * 3 + j * 7) % 11).to_string();
+            let path = &path;
+            async move {
+                phone
+                    .post(path, &[("proposal", proposal), ("c_presentation", &score)])
+                    .await
+            }
+        });
+        for answer in futures_util::future::join_all(sheets).await {
+            let (_, to) = answer?;
             b.expect(to.ends_with("notice=sheet-saved"), format!("a sheet: {to}"))?;
-            projector_shows(b, "submitted", &format!("{} / 3", j + 1)).await?;
         }
+        projector_shows(b, "submitted", "15 / 15").await?;
         let final_score = b.text("#final").await?;
         b.expect(final_score != "—", "the final score appears".into())?;
     }
@@ -857,7 +869,7 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
         .find_all(Locator::Css("#standings li"))
         .await?
         .len();
-    b.expect_eq("standings on the projector", standings, 2)?;
+    b.expect_eq("standings on the projector", standings, scored)?;
     b.check_page("39-projector-live").await?;
 
     // Closed and published: the files recompute to the same result with the command.
