@@ -1123,6 +1123,10 @@ async fn answer_invitation(
 ) -> AppResult<Response> {
     let x = load(&state, &ctx, &id).await?;
     ctx.require(Action::AnswerInvitation(x.r))?;
+    // A shortlisted proposal's team is what the jury's recusals were computed from: it is frozen.
+    if let Err(e) = rules::check_edit(x.step, Some(x.status)) {
+        return Ok(back_to(x.p.id, e.message_id()));
+    }
     let accept = match form.answer.as_str() {
         "accept" => true,
         "decline" => false,

@@ -481,6 +481,11 @@ async fn the_coach_notes_and_signs_off_and_the_street_shortlists_which_locks_and
         .assert_redirect(&format!("{path}?notice=signed-off"));
     resident.get(&path).await.assert_contains("社工已确认");
 
+    // An invitation still open when the proposal is shortlisted can no longer be accepted.
+    resident
+        .post_form(&format!("{path}/invite"), &[("phone", "13800000017")])
+        .await
+        .assert_redirect(&format!("{path}?notice=invited"));
     // The street shortlists it: locked for the team, public for everyone.
     let list = admin.get("/proposals").await;
     list.assert_contains(&format!(r#"name="id" value="{id}""#));
@@ -513,6 +518,11 @@ async fn the_coach_notes_and_signs_off_and_the_street_shortlists_which_locks_and
         proposals::get(&app.db, id).await.expect("p").title,
         "社工辅导"
     );
+    app.logged_in("13800000017", PASSWORD)
+        .await
+        .post_form(&format!("{path}/invitation"), &[("answer", "accept")])
+        .await
+        .assert_redirect(&format!("{path}?notice=err-proposal-locked"));
     let public = app.browser().get(&path).await;
     public.assert_status(200);
     public.assert_lacks(r#"action="/proposals/"#);
