@@ -758,7 +758,8 @@ impl Http {
 /// Waits until the projector's `#id` shows `want`.
 async fn projector_shows(b: &Browser, id: &str, want: &str) -> TestResult {
     let mut last = String::new();
-    for _ in 0..50 {
+    // Ten seconds at most: the feed answers within a second, unless the machine is very busy.
+    for _ in 0..100 {
         last = b.text(&format!("#{id}")).await?;
         if last == want {
             return Ok(());

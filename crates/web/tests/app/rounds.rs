@@ -442,7 +442,6 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
     let fields = again_fields.clone();
 
     // The projector heard every change: on-stage counts rose and final scores appeared.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let state: serde_json::Value = serde_json::from_str(
         &app.browser()
             .get(&format!("/rounds/{round}/state"))
@@ -451,6 +450,18 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
     )
     .expect("the state is JSON");
     assert_eq!(state["standings"].as_array().map(Vec::len), Some(24));
+    // The feed catches up within moments (it is given up to ten seconds on a busy machine).
+    for _ in 0..100 {
+        let caught_up = feed
+            .lock()
+            .expect("the feed")
+            .last()
+            .is_some_and(|last| last["standings"] == state["standings"]);
+        if caught_up {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     {
         let seen = feed.lock().expect("the feed");
         assert!(seen.len() > 24, "the feed sent {} states", seen.len());
