@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use chuangxiang_store::{Db, Result, ideas, org, season};
+use chuangxiang_store::{Db, Result, ideas, org, proposals, season};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +64,8 @@ pub struct PublicCache {
     communities: Slot<Option<Communities>>,
     wall_frame: Slot<Option<WallFrame>>,
     wall_pages: std::sync::Mutex<HashMap<String, Arc<Slot<WallPage>>>>,
+    /// The latest shortlisted proposals of a season, for the public proposal list.
+    shortlist: Slot<(i64, Vec<proposals::Proposal>)>,
 }
 
 impl PublicCache {
@@ -106,6 +108,34 @@ impl PublicCache {
             Arc::clone(pages.entry(key).or_default())
         };
         slot.get(&self.generation, || ideas::wall(db, &query)).await
+    }
+
+    /// The season's latest `limit` shortlisted proposals.
+    pub async fn shortlist(
+        &self,
+        db: &Db,
+        season_id: i64,
+        limit: u64,
+    ) -> Result<Arc<Vec<proposals::Proposal>>> {
+        let load = || async move {
+            let rows = proposals::list(
+                db,
+                &proposals::ListQuery {
+                    season_id,
+                    statuses: vec![chuangxiang_domain::proposals::Status::Shortlisted],
+                    limit: Some(limit),
+                    ..proposals::ListQuery::default()
+                },
+            )
+            .await?;
+            Ok((season_id, rows))
+        };
+        let mut cached = self.shortlist.get(&self.generation, load).await?;
+        // One season is cached at a time; another season's list is read afresh.
+        if cached.0 != season_id {
+            cached = Arc::new(load().await?);
+        }
+        Ok(Arc::new(cached.1.clone()))
     }
 
     /// `None` when there is no street yet.

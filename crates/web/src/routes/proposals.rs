@@ -213,25 +213,26 @@ async fn list(
 ) -> AppResult<Response> {
     ctx.require(Action::ReadPublic)?;
     let t = ctx.tr();
-    let (street, s) = current_season(&state).await?;
-    let communities: HashMap<i64, String> = org::communities(&state.db, street.id)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
+    // The street, season and names, and the public shortlist, come from the one-second public
+    // cache: anonymous visitors are most of this page's readers.
+    let frame = state.public.wall_frame(&state.db).await?;
+    let frame = frame.as_ref().as_ref().ok_or(AppError::NotFound)?;
+    let (street, s) = (&frame.street, &frame.season);
+    let communities: HashMap<i64, String> = frame
+        .communities
+        .iter()
+        .map(|c| (c.id, c.name.clone()))
         .collect();
     let base = proposals::ListQuery {
         season_id: s.id,
         ..proposals::ListQuery::default()
     };
-    let public = proposals::list(
-        &state.db,
-        &proposals::ListQuery {
-            statuses: vec![Status::Shortlisted],
-            limit: Some(PUBLIC_LIST),
-            ..base.clone()
-        },
-    )
-    .await?;
+    let public = state
+        .public
+        .shortlist(&state.db, s.id, PUBLIC_LIST)
+        .await?
+        .as_ref()
+        .clone();
     let (mut mine, mut coaching, mut staff) = (vec![], vec![], vec![]);
     let mut can_shortlist = false;
     if let Some(v) = &ctx.viewer {
