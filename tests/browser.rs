@@ -70,6 +70,7 @@ async fn journey(b: &Browser) -> TestResult {
     admin_imports_residents(b).await?;
     an_idea_grows_into_a_shortlisted_proposal(b).await?;
     the_projector_follows_a_live_round(b).await?;
+    elder_mode_on_the_programme_pages(b).await?;
     Ok(())
 }
 
@@ -941,4 +942,58 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
         std::fs::read_to_string(&out)?,
         std::fs::read_to_string(dir.path().join("results.csv"))?,
     )
+}
+
+/// Elder mode on the pages of steps 3 to 6, as a resident who drafts proposals reads them.
+async fn elder_mode_on_the_programme_pages(b: &Browser) -> TestResult {
+    log_in(b, IDEA_RESIDENT).await?;
+    b.go("/").await?;
+    b.click("header a[href^='/elder/on']").await?;
+    b.wait_for("html.elder").await?;
+    b.go("/projects").await?;
+    let results: String = b
+        .script("return document.querySelector(\"a[href$='/results']\").getAttribute('href');")
+        .await?;
+    let mine: Vec<String> = {
+        b.go("/proposals").await?;
+        b.script(
+            "return [...document.querySelectorAll(\"section[aria-labelledby='mine-h'] a\")]
+                .map(a => a.getAttribute('href'));",
+        )
+        .await?
+    };
+    let mut pages = vec![
+        "/proposals".to_owned(),
+        "/projects".to_owned(),
+        results,
+        "/notifications".to_owned(),
+        "/proposals/new".to_owned(),
+        "/ideas".to_owned(),
+    ];
+    pages.extend(mine.iter().take(1).cloned());
+    // The revision form of one of the resident's drafts, if one is still open.
+    for href in &mine {
+        b.go(href).await?;
+        b.wait_for("footer").await?;
+        let edit: Option<String> = b
+            .script(
+                "const a = document.querySelector(\"main a[href$='/edit']\");
+                 return a ? a.getAttribute('href') : null;",
+            )
+            .await?;
+        if let Some(edit) = edit {
+            pages.push(edit);
+            break;
+        }
+    }
+    for (i, path) in pages.iter().enumerate() {
+        b.go(path).await?;
+        b.wait_for("html.elder").await?;
+        b.check_page(&format!("{}-elder{}", 41 + i, path.replace('/', "-")))
+            .await?;
+        elder_figures(b, path).await?;
+    }
+    b.click("header a[href^='/elder/off']").await?;
+    b.wait_for("html:not(.elder)").await?;
+    log_out_quietly(b).await
 }

@@ -641,3 +641,4 @@ criterion-presentation = Presentation
 nav-projects = Funded projects
 admin-rounds = Proposal competition (judges, draw, live scoring, notice period)
 me-judging = Rounds I judge
+projects-results = Competition results and notice periods

@@ -641,3 +641,4 @@ criterion-presentation = 现场展示
 nav-projects = 资助项目
 admin-rounds = 提案评选（评委、抽签、现场打分、公示）
 me-judging = 我担任评委的评选
+projects-results = 评选结果与公示

@@ -1862,9 +1862,12 @@ struct ProjectsPage {
     season: String,
     by_community: Vec<(String, Vec<ProjectRow>)>,
     total: String,
+    /// Published results: (round, name, status), where residents read and object to them.
+    results: Vec<(i64, String, String)>,
 }
 
-/// The public announcement of the season's funded projects, by community.
+/// The public announcement of the season's funded projects, by community, and the results
+/// published for their notice period.
 async fn projects_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     ctx.require(Action::ReadPublic)?;
     let (street, s) = crate::routes::ideas::current_season(&state).await?;
@@ -1889,9 +1892,17 @@ async fn projects_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
             by_community.push((c.name, rows));
         }
     }
+    let t = ctx.tr();
+    let results = rounds::of_season(&state.db, s.id)
+        .await?
+        .into_iter()
+        .filter(|r| RoundStatus::from_key(&r.status).is_some_and(RoundStatus::is_public))
+        .map(|r| (r.id, r.name, t.t(&format!("round-status-{}", r.status))))
+        .collect();
     render(&ProjectsPage {
         l: Layout::new(&ctx),
         season: s.title,
+        results,
         by_community,
         total: chuangxiang_domain::proposals::yuan(total),
     })

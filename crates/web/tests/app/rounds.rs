@@ -530,6 +530,11 @@ async fn a_final_of_24_proposals_and_15_judges_is_scored_live_and_recomputes_to_
         .get(&format!("/rounds/{round}/results"))
         .await
         .assert_status(200);
+    // Residents find it from the public projects page.
+    anyone
+        .get("/projects")
+        .await
+        .assert_contains(&format!(r#"href="/rounds/{round}/results""#));
     let file = |name: &'static str| {
         let anyone = &anyone;
         async move {
