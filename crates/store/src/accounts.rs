@@ -123,16 +123,24 @@ pub async fn registered_among(
     Ok(found)
 }
 
-/// Display names of the given accounts.
-pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>> {
+/// The given accounts, in no particular order.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Account>> {
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
-    let rows = account::Entity::find()
+    Ok(account::Entity::find()
         .filter(account::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|a| (a.id, a.display_name)).collect())
+        .await?)
+}
+
+/// Display names of the given accounts.
+pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    Ok(by_ids(conn, ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.display_name))
+        .collect())
 }
 
 /// The street an account's community belongs to, for audit entries.

@@ -57,6 +57,14 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Proposal> {
         .ok_or(StoreError::NotFound)
 }
 
+/// The given proposals, in no particular order.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Proposal>> {
+    Ok(proposal::Entity::find()
+        .filter(proposal::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
 #[derive(Serialize)]
 struct ProposalAudit<'a> {
     title: &'a str,
@@ -297,7 +305,7 @@ pub fn role(member: &Member) -> Option<TeamRole> {
 }
 
 /// Those who have joined (the owner and members), for notifications and sign-off.
-fn joined(team: &[Member]) -> Vec<i64> {
+pub fn joined(team: &[Member]) -> Vec<i64> {
     team.iter()
         .filter(|m| matches!(role(m), Some(TeamRole::Owner | TeamRole::Member)))
         .map(|m| m.account_id)

@@ -20,6 +20,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub use judge::Model as Judge;
 pub use objection::Model as Objection;
@@ -840,21 +841,33 @@ pub async fn projects(conn: &impl ConnectionTrait, season_id: i64) -> Result<Vec
         .await?)
 }
 
-/// The residents' supports behind each proposal: the sum over the ideas it grew from.
-pub async fn supports(conn: &impl ConnectionTrait, proposal_id: i64) -> Result<i64> {
-    let ideas: Vec<i64> = proposal_idea::Entity::find()
+/// The residents' supports behind each proposal: the sum over the ideas it grew from. Two
+/// queries whatever the number of proposals.
+pub async fn supports_of(
+    conn: &impl ConnectionTrait,
+    proposal_ids: &[i64],
+) -> Result<HashMap<i64, i64>> {
+    let links: Vec<(i64, i64)> = proposal_idea::Entity::find()
         .select_only()
+        .column(proposal_idea::Column::ProposalId)
         .column(proposal_idea::Column::IdeaId)
-        .filter(proposal_idea::Column::ProposalId.eq(proposal_id))
+        .filter(proposal_idea::Column::ProposalId.is_in(proposal_ids.iter().copied()))
         .into_tuple()
         .all(conn)
         .await?;
-    let counts: Vec<i32> = crate::entity::idea::Entity::find()
+    let counts: HashMap<i64, i32> = crate::entity::idea::Entity::find()
         .select_only()
+        .column(crate::entity::idea::Column::Id)
         .column(crate::entity::idea::Column::Supports)
-        .filter(crate::entity::idea::Column::Id.is_in(ideas))
-        .into_tuple()
+        .filter(crate::entity::idea::Column::Id.is_in(links.iter().map(|(_, i)| *i)))
+        .into_tuple::<(i64, i32)>()
         .all(conn)
-        .await?;
-    Ok(counts.into_iter().map(i64::from).sum())
+        .await?
+        .into_iter()
+        .collect();
+    let mut out: HashMap<i64, i64> = proposal_ids.iter().map(|p| (*p, 0)).collect();
+    for (proposal, idea) in links {
+        *out.entry(proposal).or_default() += i64::from(counts.get(&idea).copied().unwrap_or(0));
+    }
+    Ok(out)
 }

@@ -110,13 +110,13 @@ impl PublicCache {
         slot.get(&self.generation, || ideas::wall(db, &query)).await
     }
 
-    /// The season's latest `limit` shortlisted proposals.
+    /// The season's latest `limit` shortlisted proposals, as (season, proposals).
     pub async fn shortlist(
         &self,
         db: &Db,
         season_id: i64,
         limit: u64,
-    ) -> Result<Arc<Vec<proposals::Proposal>>> {
+    ) -> Result<Arc<(i64, Vec<proposals::Proposal>)>> {
         let load = || async move {
             let rows = proposals::list(
                 db,
@@ -135,7 +135,7 @@ impl PublicCache {
         if cached.0 != season_id {
             cached = Arc::new(load().await?);
         }
-        Ok(Arc::new(cached.1.clone()))
+        Ok(cached)
     }
 
     /// `None` when there is no street yet.

@@ -169,3 +169,16 @@ pub fn all_of<'a>(pairs: &'a Pairs, name: &'a str) -> impl Iterator<Item = &'a s
         .filter(move |(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
+
+/// The address people's phones will open, as staff reached this server: the request's Host
+/// when it is a plain host name or address, for QR codes on posters and cards.
+pub fn site_host(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080")
+}

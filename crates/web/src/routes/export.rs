@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chuangxiang_domain::policy::{Action, TeamRole};
+use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::proposals::yuan;
 use chuangxiang_store::{ideas, org, proposals, season};
 use std::collections::HashMap;
@@ -138,11 +138,7 @@ async fn proposal_sheets(
     let (mut rows, mut lines) = (Vec::new(), Vec::new());
     for p in proposals::of_season(&state.db, season_id).await? {
         let content = proposals::content_of(&p.content)?;
-        let team = proposals::team(&state.db, p.id)
-            .await?
-            .iter()
-            .filter(|m| proposals::role(m) != Some(TeamRole::Invited))
-            .count();
+        let team = proposals::joined(&proposals::team(&state.db, p.id).await?).len();
         let from: Vec<String> = proposals::ideas(&state.db, p.id)
             .await?
             .into_iter()

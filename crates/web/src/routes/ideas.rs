@@ -885,14 +885,7 @@ async fn poster(
         street_id: community.street_id,
     }))?;
     // The address people's phones will open is the one staff reached the server by.
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8080");
+    let host = crate::pages::site_host(&headers);
     let url = format!("http://{host}/ideas/new?community={}", community.id);
     let qr = qrcode::QrCode::new(url.as_bytes())
         .map_err(|e| AppError::Internal(format!("qr: {e}")))?

@@ -59,15 +59,6 @@ struct Loaded {
     r: ProposalRef,
 }
 
-impl Loaded {
-    fn joined(&self) -> usize {
-        self.team
-            .iter()
-            .filter(|m| matches!(proposals::role(m), Some(TeamRole::Owner | TeamRole::Member)))
-            .count()
-    }
-}
-
 /// Loads a proposal the viewer may read, or answers 404/403/login.
 async fn load(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<Loaded> {
     let p = proposals::get(&state.db, parse_id(raw)?).await?;
@@ -231,7 +222,7 @@ async fn list(
         .public
         .shortlist(&state.db, s.id, PUBLIC_LIST)
         .await?
-        .as_ref()
+        .1
         .clone();
     let (mut mine, mut coaching, mut staff) = (vec![], vec![], vec![]);
     let mut can_shortlist = false;
@@ -1201,7 +1192,13 @@ async fn sign_off(
     let checklist = Checklist::from_ticked(|k| !field(&form, k).is_empty());
     let version: i32 = field(&form, "version").trim().parse().unwrap_or(0);
     let content = proposals::content_of(&x.p.content)?;
-    if let Err(e) = rules::sign_off(x.step, x.status, &content, x.joined(), checklist) {
+    if let Err(e) = rules::sign_off(
+        x.step,
+        x.status,
+        &content,
+        proposals::joined(&x.team).len(),
+        checklist,
+    ) {
         return Ok(back_to(x.p.id, e.message_id()));
     }
     let notice = match proposals::sign_off(
@@ -1361,12 +1358,7 @@ async fn print(
     let x = load(&state, &ctx, &id).await?;
     let t = ctx.tr();
     let content = proposals::content_of(&x.p.content)?;
-    let joined: Vec<i64> = x
-        .team
-        .iter()
-        .filter(|m| proposals::role(m) != Some(TeamRole::Invited))
-        .map(|m| m.account_id)
-        .collect();
+    let joined = proposals::joined(&x.team);
     let names = accounts::names(&state.db, &joined).await?;
     render(&PrintPage {
         l: PrintLayout { t },

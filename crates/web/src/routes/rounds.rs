@@ -305,13 +305,22 @@ async fn round_data(state: &AppState, round: rounds::Round) -> AppResult<RoundDa
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut list = Vec::new();
-    let mut supports = HashMap::new();
-    for rp in rounds::proposals(&state.db, round.id).await? {
-        let p = proposals::get(&state.db, rp.proposal_id).await?;
-        supports.insert(p.id, rounds::supports(&state.db, p.id).await?);
-        list.push((rp, p));
-    }
+    // A fixed number of queries however many proposals: this runs on every sheet submitted.
+    let in_round = rounds::proposals(&state.db, round.id).await?;
+    let ids: Vec<i64> = in_round.iter().map(|rp| rp.proposal_id).collect();
+    let mut by_id: HashMap<i64, proposals::Proposal> = proposals::by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let supports = rounds::supports_of(&state.db, &ids).await?;
+    let list = in_round
+        .into_iter()
+        .map(|rp| {
+            let p = by_id.remove(&rp.proposal_id).ok_or(AppError::NotFound)?;
+            Ok((rp, p))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(RoundData {
         judges: rounds::judges(&state.db, round.id).await?,
         recusals: rounds::recusals(&state.db, round.id).await?,
@@ -582,21 +591,20 @@ async fn admin_page(
     let d = round_data(&state, r).await?;
     let mut people: Vec<i64> = d.judges.iter().map(|j| j.account_id).collect();
     people.extend(d.recusals.iter().map(|r| r.account_id));
-    let names = accounts::names(&state.db, &people).await?;
-    let name = |a: i64| names.get(&a).cloned().unwrap_or_default();
-    let phones: HashSet<i64> = {
-        let mut with = HashSet::new();
-        for j in &d.judges {
-            if accounts::by_id(&state.db, j.account_id)
-                .await?
-                .phone
-                .is_some()
-            {
-                with.insert(j.account_id);
-            }
-        }
-        with
+    let known = accounts::by_ids(&state.db, &people).await?;
+    let name = |a: i64| {
+        known
+            .iter()
+            .find(|k| k.id == a)
+            .map(|k| k.display_name.clone())
+            .unwrap_or_default()
     };
+    // Judges without a phone log in with a printed card.
+    let phones: HashSet<i64> = known
+        .iter()
+        .filter(|a| a.phone.is_some())
+        .map(|a| a.id)
+        .collect();
     render(&AdminPage {
         l: Layout::new(&ctx),
         id: d.round.id,
@@ -804,17 +812,15 @@ async fn cards(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let (r, _) = hosted(&state, &ctx, &id).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8080");
+    let host = crate::pages::site_host(&headers);
     let mut out = Vec::new();
-    for j in rounds::judges(&state.db, r.id).await? {
-        let account = accounts::by_id(&state.db, j.account_id).await?;
+    let judges = rounds::judges(&state.db, r.id).await?;
+    let ids: Vec<i64> = judges.iter().map(|j| j.account_id).collect();
+    let known = accounts::by_ids(&state.db, &ids).await?;
+    for j in judges {
+        let Some(account) = known.iter().find(|a| a.id == j.account_id).cloned() else {
+            continue;
+        };
         if account.phone.is_some() {
             continue;
         }
