@@ -20,6 +20,14 @@ pub struct Flags {
     /// TOML configuration file [env: CHUANGXIANG_CONFIG] [default: ./chuangxiang.toml if present]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated (e.g. 127.0.0.1)
+    /// [env: CHUANGXIANG_TRUSTED_PROXIES] [default: none]
+    #[arg(long, global = true)]
+    pub trusted_proxies: Option<String>,
+    /// The address residents use, e.g. https://cx.example.gov.cn: with https, cookies are
+    /// marked Secure; printed QR codes point there [env: CHUANGXIANG_PUBLIC_URL]
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
 }
 
 /// The keys a configuration file may hold.
@@ -29,12 +37,16 @@ struct File {
     database_url: Option<String>,
     bind: Option<String>,
     data_dir: Option<PathBuf>,
+    trusted_proxies: Option<Vec<String>>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub database_url: String,
     pub bind: String,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub public_url: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -75,7 +87,31 @@ impl Settings {
             .or_else(|| env("CHUANGXIANG_BIND"))
             .or(file.bind)
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        Ok(Settings { database_url, bind })
+        let proxies = flags
+            .trusted_proxies
+            .clone()
+            .or_else(|| env("CHUANGXIANG_TRUSTED_PROXIES"))
+            .or_else(|| file.trusted_proxies.map(|list| list.join(",")))
+            .unwrap_or_default();
+        let trusted_proxies = chuangxiang_web::security::parse_addresses(&proxies)
+            .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?;
+        let public_url = flags
+            .public_url
+            .clone()
+            .or_else(|| env("CHUANGXIANG_PUBLIC_URL"))
+            .or(file.public_url)
+            .map(|u| u.trim().trim_end_matches('/').to_owned());
+        if let Some(u) = &public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            anyhow::bail!("public URL {u:?} must start with https:// or http://");
+        }
+        Ok(Settings {
+            database_url,
+            bind,
+            trusted_proxies,
+            public_url,
+        })
     }
 }
 
@@ -141,6 +177,40 @@ mod tests {
             Settings::resolve(&flags).expect("resolves").bind,
             "127.0.0.1:1"
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn proxies_and_the_public_address_are_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("cx-config-proxy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "trusted_proxies = [\"127.0.0.1\", \"::1\"]\npublic_url = \"https://cx.example.gov.cn/\"\n",
+        )
+        .expect("write");
+        let flags = Flags {
+            config: Some(file.clone()),
+            ..Flags::default()
+        };
+        if env("CHUANGXIANG_TRUSTED_PROXIES").is_none() && env("CHUANGXIANG_PUBLIC_URL").is_none() {
+            let s = Settings::resolve(&flags).expect("resolves");
+            assert_eq!(s.trusted_proxies.len(), 2);
+            assert_eq!(s.public_url.as_deref(), Some("https://cx.example.gov.cn"));
+        }
+        let typo = Flags {
+            config: Some(file.clone()),
+            trusted_proxies: Some("127.0.0.1,nginx".into()),
+            ..Flags::default()
+        };
+        assert!(Settings::resolve(&typo).is_err());
+        let bad_url = Flags {
+            config: Some(file),
+            public_url: Some("cx.example.gov.cn".into()),
+            ..Flags::default()
+        };
+        assert!(Settings::resolve(&bad_url).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
 

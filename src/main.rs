@@ -143,6 +143,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = config::Settings::resolve(&cli.config)?;
+    if let Some(Command::Backup { to }) = &cli.command {
+        return backup(&settings, to).await;
+    }
     let db = chuangxiang_store::connect(&settings.database_url)
         .await
         .with_context(|| {
@@ -168,7 +171,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 chuangxiang_store::backend_name(&db),
                 config::redact(&settings.database_url)
             );
-            chuangxiang_web::serve(listener, chuangxiang_web::AppState::new(db)).await?;
+            if !settings.trusted_proxies.is_empty() {
+                println!(
+                    "client addresses are read from X-Forwarded-For set by {:?}",
+                    settings.trusted_proxies
+                );
+            }
+            let web = chuangxiang_web::security::Settings {
+                trusted_proxies: settings.trusted_proxies.clone(),
+                public_url: settings.public_url.clone(),
+            };
+            chuangxiang_web::serve(listener, chuangxiang_web::AppState::with_settings(db, web))
+                .await?;
         }
         Command::Migrate => println!("the database is up to date"),
         Command::Demo { force, scale } => {
@@ -196,19 +210,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::User(UserCommand::Create(args)) => create_user(&db, args).await?,
-        Command::Backup { to } => {
-            chuangxiang_store::backup_sqlite(&db, &to)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict => {
-                        anyhow::anyhow!("{} already exists; choose a new file", to.display())
-                    }
-                    other => anyhow::anyhow!("{other}"),
-                })?;
-            println!("backed up to {}", to.display());
+        Command::Backup { .. } | Command::Compute(_) => {
+            unreachable!("handled before the database is opened")
         }
-        Command::Compute(_) => unreachable!("handled before the runtime starts"),
     }
+    Ok(())
+}
+
+/// Copies the database to `to`. The source is opened as it is, never created or migrated: a
+/// mistyped `--data-dir` must fail loudly rather than back up a new empty database.
+async fn backup(settings: &config::Settings, to: &std::path::Path) -> anyhow::Result<()> {
+    let db = chuangxiang_store::connect_existing(&settings.database_url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot back up {}: {e}",
+                config::redact(&settings.database_url)
+            )
+        })?;
+    chuangxiang_store::backup_sqlite(&db, to)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => {
+                anyhow::anyhow!("{} already exists; choose a new file", to.display())
+            }
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    println!("backed up to {}", to.display());
     Ok(())
 }
 

@@ -68,8 +68,8 @@ async fn journey(b: &Browser) -> TestResult {
     elder_mode(b).await?;
     log_out(b).await?;
     admin_imports_residents(b).await?;
-    an_idea_grows_into_a_shortlisted_proposal(b).await?;
-    the_projector_follows_a_live_round(b).await?;
+    let proposal = an_idea_grows_into_a_shortlisted_proposal(b).await?;
+    the_projector_follows_a_live_round(b, proposal).await?;
     elder_mode_on_the_programme_pages(b).await?;
     Ok(())
 }
@@ -414,8 +414,11 @@ const IDEA_RESIDENT: &str = "13800000011"; // lives in 圣星, coached by 惠泽
 const COORDINATOR_PHONE: &str = "13800000002"; // 圣星
 const SOCIAL_WORKER_PHONE: &str = "13800000003"; // 惠泽博众
 const NEIGHBOUR_PHONE: &str = "13800000013";
-const IDEA_TITLE: &str = "楼道加装感应灯";
-const PROPOSAL_TITLE: &str = "楼道感应灯改造";
+// Stored text is hostile until shown otherwise: the titles carry markup that would run if any
+// page wrote them unescaped (every checked page asserts that `window.xss` stays unset), and
+// they must come back on screen exactly as typed.
+const IDEA_TITLE: &str = "楼道加装感应灯<script>xss=1</script>";
+const PROPOSAL_TITLE: &str = "感应灯</script><img src=x onerror=xss=1>";
 
 async fn log_in(b: &Browser, phone: &str) -> TestResult {
     b.go("/login").await?;
@@ -446,7 +449,7 @@ fn id_in(path: &str, prefix: &str) -> TestResult<i64> {
         .parse()?)
 }
 
-async fn an_idea_grows_into_a_shortlisted_proposal(b: &Browser) -> TestResult {
+async fn an_idea_grows_into_a_shortlisted_proposal(b: &Browser) -> TestResult<i64> {
     // The demo season is drafting proposals; the admin takes it back to idea collection.
     b.go("/admin/season/settings").await?;
     b.check_page("24-admin-settings").await?;
@@ -644,7 +647,8 @@ async fn an_idea_grows_into_a_shortlisted_proposal(b: &Browser) -> TestResult {
         "a shortlisted proposal offers no edit link".into(),
     )?;
     b.go(&format!("/proposals/{proposal}/print")).await?;
-    b.check_page("37-proposal-print").await
+    b.check_page("37-proposal-print").await?;
+    Ok(proposal)
 }
 
 /// Fills the five haves and the given budget lines; the date inputs are set by script, as a
@@ -770,7 +774,7 @@ async fn projector_shows(b: &Browser, id: &str, want: &str) -> TestResult {
     Err(format!("the projector's #{id} shows {last:?}, not {want:?}").into())
 }
 
-async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
+async fn the_projector_follows_a_live_round(b: &Browser, hostile: i64) -> TestResult {
     let base = b.base.clone();
     let admin = Http::new(&base)?;
     admin.get("/login").await?;
@@ -873,6 +877,18 @@ async fn the_projector_follows_a_live_round(b: &Browser) -> TestResult {
         .len();
     b.expect_eq("standings on the projector", standings, scored)?;
     b.check_page("39-projector-live").await?;
+    // The proposal whose title is markup goes on stage: the projector shows it as text, and
+    // nothing of it runs (the page's initial state and the live feed both carry it).
+    admin
+        .post(
+            &format!("{setup}/present"),
+            &[("proposal", &hostile.to_string())],
+        )
+        .await?;
+    projector_shows(b, "on-stage", PROPOSAL_TITLE).await?;
+    b.go(&format!("/rounds/{round}/projector")).await?;
+    projector_shows(b, "on-stage", PROPOSAL_TITLE).await?;
+    b.check_page("39-projector-hostile-title").await?;
 
     // Closed and published: the files recompute to the same result with the command.
     for (path, fields) in [

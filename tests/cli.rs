@@ -144,6 +144,34 @@ fn backup_writes_a_sqlite_copy_and_will_not_overwrite() {
 }
 
 #[test]
+fn backup_refuses_a_missing_or_empty_source_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let to = dir.path().join("backup.db");
+    let to_arg = to.to_string_lossy().to_string();
+    // A mistyped data folder: nothing there to back up.
+    let typo = dir.path().join("dta");
+    let missing = run(&typo, &["backup", "--to", &to_arg]);
+    assert!(!missing.status.success(), "{}", text(&missing));
+    assert!(text(&missing).contains("no database"), "{}", text(&missing));
+    assert!(
+        !typo.join("chuangxiang.db").exists(),
+        "no database was created"
+    );
+    assert!(!to.exists(), "no backup was written");
+    // A database that exists but holds nothing (migrated, never loaded).
+    let empty = dir.path().join("empty");
+    assert!(run(&empty, &["migrate"]).status.success());
+    let nothing = run(&empty, &["backup", "--to", &to_arg]);
+    assert!(!nothing.status.success(), "{}", text(&nothing));
+    assert!(
+        text(&nothing).contains("holds no data"),
+        "{}",
+        text(&nothing)
+    );
+    assert!(!to.exists());
+}
+
+#[test]
 fn help_is_in_english() {
     let out = Command::new(env!("CARGO_BIN_EXE_chuangxiang"))
         .arg("--help")

@@ -340,6 +340,13 @@ impl Browser {
             .for_element(Locator::Css("footer"))
             .await?;
         self.axe(name).await?;
+        // The journey's stored titles would set `window.xss` if any page let them run.
+        let ran: bool = self
+            .script("return typeof window.xss !== 'undefined';")
+            .await?;
+        if ran {
+            return Err(format!("{name}: a stored text ran as script").into());
+        }
         let (page, window): (f64, f64) = self
             .script(
                 "return [document.documentElement.scrollWidth,

@@ -1,5 +1,6 @@
 //! Accounts: mobile numbers, passwords, display names and the roles a person can hold.
 
+use crate::text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,10 +16,14 @@ pub enum InputError {
     PasswordTooShort,
     #[error("the password is longer than 128 characters")]
     PasswordTooLong,
+    #[error("the password contains a NUL character")]
+    PasswordHidden,
     #[error("the name is empty")]
     NameEmpty,
     #[error("the name is longer than 40 characters")]
     NameTooLong,
+    #[error("the name contains control characters or direction overrides")]
+    NameHidden,
 }
 
 impl InputError {
@@ -29,10 +34,24 @@ impl InputError {
             Self::PhoneInvalid => "err-phone-invalid",
             Self::PasswordTooShort => "err-password-too-short",
             Self::PasswordTooLong => "err-password-too-long",
+            Self::PasswordHidden => "err-password-hidden",
             Self::NameEmpty => "err-name-empty",
             Self::NameTooLong => "err-name-too-long",
+            Self::NameHidden => "err-name-hidden",
         }
     }
+
+    /// One of each, for the test that every message exists in every language.
+    pub const ALL: [InputError; 8] = [
+        Self::PhoneEmpty,
+        Self::PhoneInvalid,
+        Self::PasswordTooShort,
+        Self::PasswordTooLong,
+        Self::PasswordHidden,
+        Self::NameEmpty,
+        Self::NameTooLong,
+        Self::NameHidden,
+    ];
 }
 
 /// A mainland China mobile number, kept as its 11 digits.
@@ -87,7 +106,8 @@ impl fmt::Display for Phone {
     }
 }
 
-/// A password that meets the length rule. It is never stored: the store hashes it.
+/// A password that meets the length rule. It is never stored: the store hashes it, so it may
+/// hold any character but NUL, which some hashing and terminal code takes for its end.
 pub struct NewPassword(String);
 
 impl NewPassword {
@@ -96,7 +116,9 @@ impl NewPassword {
 
     pub fn parse(input: &str) -> Result<Self, InputError> {
         let n = input.chars().count();
-        if n < Self::MIN_CHARS {
+        if input.contains('\0') {
+            Err(InputError::PasswordHidden)
+        } else if n < Self::MIN_CHARS {
             Err(InputError::PasswordTooShort)
         } else if n > Self::MAX_CHARS {
             Err(InputError::PasswordTooLong)
@@ -116,7 +138,8 @@ impl fmt::Debug for NewPassword {
     }
 }
 
-/// A person's name as shown on pages (a nickname is fine: 王阿姨).
+/// A person's name as shown on pages (a nickname is fine: 王阿姨), one line of
+/// [`text::single_line`] text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayName(String);
 
@@ -124,7 +147,8 @@ impl DisplayName {
     pub const MAX_CHARS: usize = 40;
 
     pub fn parse(input: &str) -> Result<Self, InputError> {
-        let trimmed = input.trim();
+        let trimmed = text::single_line(input)
+            .map_err(|e| e.as_field(InputError::NameEmpty, InputError::NameHidden))?;
         if trimmed.is_empty() {
             Err(InputError::NameEmpty)
         } else if trimmed.chars().count() > Self::MAX_CHARS {
@@ -243,6 +267,59 @@ mod tests {
             DisplayName::parse(&"名".repeat(41)),
             Err(InputError::NameTooLong)
         );
+    }
+
+    #[test]
+    fn a_name_with_hidden_characters_is_refused() {
+        for typed in [
+            "王\u{0}阿姨",
+            "王阿姨\u{7}",
+            "王\u{202E}阿姨",
+            "\u{2066}王阿姨",
+            "王\t阿姨",
+        ] {
+            assert_eq!(
+                DisplayName::parse(typed),
+                Err(InputError::NameHidden),
+                "{typed:?}"
+            );
+        }
+        for looks_empty in [
+            "\u{200B}\u{200B}",
+            "\u{3164}",
+            "\u{3000}\u{3000}",
+            "\u{00AD} \u{FEFF}",
+        ] {
+            assert_eq!(
+                DisplayName::parse(looks_empty),
+                Err(InputError::NameEmpty),
+                "{looks_empty:?}"
+            );
+        }
+        for typed in ["王阿姨", "Mrs Wang", "한국어", "🐶 旺财", "李\u{200D}四"] {
+            assert_eq!(
+                DisplayName::parse(typed).map(|n| n.0),
+                Ok(typed.to_owned()),
+                "{typed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_password_may_hold_anything_but_nul() {
+        assert!(NewPassword::parse("pass\u{202E}word\t\u{7}").is_ok());
+        assert_eq!(
+            NewPassword::parse("password\u{0}").err(),
+            Some(InputError::PasswordHidden)
+        );
+    }
+
+    #[test]
+    fn error_message_ids_are_unique() {
+        let mut ids: Vec<_> = InputError::ALL.iter().map(|e| e.message_id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), InputError::ALL.len());
     }
 
     #[test]

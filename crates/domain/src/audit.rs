@@ -41,6 +41,7 @@ pub enum AuditAction {
     RoundOpened,
     RoundPresenting,
     RoundPaperSheet,
+    RoundPaperSheetForPhoneJudge,
     RoundSheetReopened,
     RoundClosed,
     RoundPublished,
@@ -50,7 +51,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::AccountRegistered,
         AuditAction::AccountCreatedByStaff,
         AuditAction::AccountCommunitySet,
@@ -88,6 +89,7 @@ impl AuditAction {
         AuditAction::RoundOpened,
         AuditAction::RoundPresenting,
         AuditAction::RoundPaperSheet,
+        AuditAction::RoundPaperSheetForPhoneJudge,
         AuditAction::RoundSheetReopened,
         AuditAction::RoundClosed,
         AuditAction::RoundPublished,
@@ -135,6 +137,7 @@ impl AuditAction {
             AuditAction::RoundOpened => "round.opened",
             AuditAction::RoundPresenting => "round.presenting",
             AuditAction::RoundPaperSheet => "round.paper_sheet",
+            AuditAction::RoundPaperSheetForPhoneJudge => "round.paper_sheet_for_phone_judge",
             AuditAction::RoundSheetReopened => "round.sheet_reopened",
             AuditAction::RoundClosed => "round.closed",
             AuditAction::RoundPublished => "round.published",

@@ -2,6 +2,7 @@
 //! community's coordinator accepts, merges or declines it.
 
 use crate::season::Step;
+use crate::text;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,20 @@ pub enum IdeaError {
     BadMergeTarget,
     #[error("a category name is empty or longer than 20 characters")]
     CategoryName,
+    #[error("the title contains control characters or direction overrides")]
+    TitleHidden,
+    #[error("the description contains control characters or direction overrides")]
+    DescriptionHidden,
+    #[error("the place contains control characters or direction overrides")]
+    PlaceHidden,
+    #[error("the paper form number contains control characters or direction overrides")]
+    PaperFormNumberHidden,
+    #[error("the resident's consent contains control characters or direction overrides")]
+    ConsentHidden,
+    #[error("the reason contains control characters or direction overrides")]
+    ReasonHidden,
+    #[error("the category name contains control characters or direction overrides")]
+    CategoryNameHidden,
 }
 
 impl IdeaError {
@@ -70,10 +85,17 @@ impl IdeaError {
             Self::ReasonTooLong => "err-idea-reason-too-long",
             Self::BadMergeTarget => "err-idea-merge-target",
             Self::CategoryName => "err-idea-category-name",
+            Self::TitleHidden => "err-idea-title-hidden",
+            Self::DescriptionHidden => "err-idea-description-hidden",
+            Self::PlaceHidden => "err-idea-place-hidden",
+            Self::PaperFormNumberHidden => "err-idea-paper-number-hidden",
+            Self::ConsentHidden => "err-idea-consent-hidden",
+            Self::ReasonHidden => "err-idea-reason-hidden",
+            Self::CategoryNameHidden => "err-idea-category-name-hidden",
         }
     }
 
-    pub const ALL: [IdeaError; 16] = [
+    pub const ALL: [IdeaError; 23] = [
         Self::TitleEmpty,
         Self::TitleTooLong,
         Self::DescriptionEmpty,
@@ -90,19 +112,28 @@ impl IdeaError {
         Self::ReasonTooLong,
         Self::BadMergeTarget,
         Self::CategoryName,
+        Self::TitleHidden,
+        Self::DescriptionHidden,
+        Self::PlaceHidden,
+        Self::PaperFormNumberHidden,
+        Self::ConsentHidden,
+        Self::ReasonHidden,
+        Self::CategoryNameHidden,
     ];
 }
 
 /// A category's name as a street admin typed it.
 pub fn category_name(raw: &str) -> Result<String, IdeaError> {
-    let name = raw.trim();
+    let name = text::single_line(raw)
+        .map_err(|e| e.as_field(IdeaError::CategoryName, IdeaError::CategoryNameHidden))?;
     match name.chars().count() {
         1..=20 => Ok(name.to_owned()),
         _ => Err(IdeaError::CategoryName),
     }
 }
 
-/// An idea's text, checked: every field a person typed.
+/// An idea's text, checked: every field a person typed. The title and place are one line of
+/// [`text::single_line`] text, the description [`text::multi_line`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdeaText {
     pub title: String,
@@ -117,29 +148,40 @@ impl IdeaText {
 
     /// Checks every field and reports every problem, so the form shows them all at once.
     pub fn parse(title: &str, description: &str, place: &str) -> Result<Self, Vec<IdeaError>> {
-        let (title, description, place) = (title.trim(), description.trim(), place.trim());
-        let mut problems = Vec::new();
-        match title.chars().count() {
-            0 => problems.push(IdeaError::TitleEmpty),
-            n if n > Self::TITLE_MAX => problems.push(IdeaError::TitleTooLong),
-            _ => {}
-        }
-        match description.chars().count() {
-            0 => problems.push(IdeaError::DescriptionEmpty),
-            n if n > Self::DESCRIPTION_MAX => problems.push(IdeaError::DescriptionTooLong),
-            _ => {}
-        }
-        if place.chars().count() > Self::PLACE_MAX {
-            problems.push(IdeaError::PlaceTooLong);
-        }
-        if problems.is_empty() {
-            Ok(Self {
+        use IdeaError::*;
+        let title = text::single_line(title)
+            .map_err(|e| e.as_field(TitleEmpty, TitleHidden))
+            .and_then(|t| match t.chars().count() {
+                0 => Err(TitleEmpty),
+                n if n > Self::TITLE_MAX => Err(TitleTooLong),
+                _ => Ok(t),
+            });
+        let description = text::multi_line(description)
+            .map_err(|e| e.as_field(DescriptionEmpty, DescriptionHidden))
+            .and_then(|d| match d.chars().count() {
+                0 => Err(DescriptionEmpty),
+                n if n > Self::DESCRIPTION_MAX => Err(DescriptionTooLong),
+                _ => Ok(d),
+            });
+        let place = text::single_line(place)
+            .map_err(|e| e.as_field(PlaceHidden, PlaceHidden))
+            .and_then(|p| {
+                if p.chars().count() > Self::PLACE_MAX {
+                    Err(PlaceTooLong)
+                } else {
+                    Ok(p)
+                }
+            });
+        match (title, description, place) {
+            (Ok(title), Ok(description), Ok(place)) => Ok(Self {
                 title: title.to_owned(),
                 description: description.to_owned(),
                 place: place.to_owned(),
-            })
-        } else {
-            Err(problems)
+            }),
+            (title, description, place) => Err([title.err(), description.err(), place.err()]
+                .into_iter()
+                .flatten()
+                .collect()),
         }
     }
 }
@@ -179,11 +221,16 @@ pub fn check_submission(
             dated,
             consent,
         } => {
-            let n = number.trim().chars().count();
+            let number = text::single_line(number).map_err(|e| {
+                e.as_field(IdeaError::PaperFormNumber, IdeaError::PaperFormNumberHidden)
+            })?;
+            let n = number.chars().count();
             if n == 0 || n > 30 {
                 return Err(IdeaError::PaperFormNumber);
             }
-            if consent.trim().is_empty() {
+            let consent = text::multi_line(consent)
+                .map_err(|e| e.as_field(IdeaError::ConsentMissing, IdeaError::ConsentHidden))?;
+            if consent.is_empty() {
                 return Err(IdeaError::ConsentMissing);
             }
             let inside = collection.is_some_and(|(from, to)| (from..=to).contains(dated));
@@ -272,7 +319,9 @@ pub fn review(target: &ReviewTarget, decision: &Review) -> Result<Status, IdeaEr
             _ => Err(IdeaError::BadMergeTarget),
         },
         Review::Decline { reason } => {
-            let n = reason.trim().chars().count();
+            let reason = text::multi_line(reason)
+                .map_err(|e| e.as_field(IdeaError::ReasonRequired, IdeaError::ReasonHidden))?;
+            let n = reason.chars().count();
             if n == 0 {
                 Err(IdeaError::ReasonRequired)
             } else if n > 500 {
@@ -412,6 +461,104 @@ mod tests {
         );
         let ok = IdeaText::parse(" 萌宠俱乐部 ", "文明养犬", "").expect("valid");
         assert_eq!(ok.title, "萌宠俱乐部");
+    }
+
+    #[test]
+    fn hidden_characters_in_an_idea_are_refused_field_by_field() {
+        for bad in [
+            "楼道\u{0}灯",
+            "楼道灯\u{7}",
+            "\u{202E}楼道灯",
+            "楼道\u{2066}灯",
+            "楼道\n灯",
+        ] {
+            assert_eq!(
+                IdeaText::parse(bad, "说明", ""),
+                Err(vec![IdeaError::TitleHidden]),
+                "{bad:?}"
+            );
+            assert_eq!(
+                IdeaText::parse("楼道灯", "说明", bad),
+                Err(vec![IdeaError::PlaceHidden]),
+                "{bad:?}"
+            );
+        }
+        for looks_empty in ["\u{200B}\u{200B}", "\u{3164}", "\u{3000}\u{3000}"] {
+            assert_eq!(
+                IdeaText::parse(looks_empty, "说明", ""),
+                Err(vec![IdeaError::TitleEmpty]),
+                "{looks_empty:?}"
+            );
+            assert_eq!(
+                IdeaText::parse("楼道灯", looks_empty, ""),
+                Err(vec![IdeaError::DescriptionEmpty]),
+                "{looks_empty:?}"
+            );
+        }
+        assert_eq!(
+            IdeaText::parse("楼道灯", "说明\u{0}", "\u{202E}3号楼"),
+            Err(vec![IdeaError::DescriptionHidden, IdeaError::PlaceHidden])
+        );
+    }
+
+    #[test]
+    fn ordinary_writing_line_breaks_and_tabs_are_accepted_in_an_idea() {
+        let ok = IdeaText::parse(
+            "🐶 Pet club 반려견",
+            "第一，文明养犬。\r\n第二，\t定期活动。\nWalk together 함께",
+            "3号楼 Building 3",
+        )
+        .expect("valid");
+        assert_eq!(ok.title, "🐶 Pet club 반려견");
+        assert!(ok.description.contains('\t') && ok.description.contains('\n'));
+    }
+
+    #[test]
+    fn a_paper_form_reason_or_category_with_hidden_characters_is_refused() {
+        let form = |number: &str, consent: &str| Channel::PaperForm {
+            number: number.into(),
+            dated: day(5, 20),
+            consent: consent.into(),
+        };
+        let check = |c| check_submission(Step::IdeaCollection, WINDOW, &c);
+        assert_eq!(
+            check(form("17\u{0}", "本人签字")),
+            Err(IdeaError::PaperFormNumberHidden)
+        );
+        assert_eq!(
+            check(form("\u{200B}", "本人签字")),
+            Err(IdeaError::PaperFormNumber)
+        );
+        assert_eq!(
+            check(form("17", "本人\u{202E}签字")),
+            Err(IdeaError::ConsentHidden)
+        );
+        assert_eq!(
+            check(form("17", "\u{3164}")),
+            Err(IdeaError::ConsentMissing)
+        );
+        let submitted = ReviewTarget {
+            idea_id: 1,
+            status: Status::Submitted,
+            merge_target: None,
+        };
+        let decline = |reason: &str| Review::Decline {
+            reason: reason.into(),
+        };
+        assert_eq!(
+            review(&submitted, &decline("重复\u{0}")),
+            Err(IdeaError::ReasonHidden)
+        );
+        assert_eq!(
+            review(&submitted, &decline("\u{200B}")),
+            Err(IdeaError::ReasonRequired)
+        );
+        assert_eq!(
+            category_name("环境\u{7}"),
+            Err(IdeaError::CategoryNameHidden)
+        );
+        assert_eq!(category_name("\u{FEFF}"), Err(IdeaError::CategoryName));
+        assert_eq!(category_name(" 环境 ").as_deref(), Ok("环境"));
     }
 
     #[test]

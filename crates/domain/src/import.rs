@@ -7,6 +7,7 @@
 
 use crate::account::{DisplayName, InputError, Phone};
 use crate::org::{NameError, PlaceName};
+use crate::text::{self, TextError};
 use std::collections::{HashMap, HashSet};
 
 /// Files larger than this are refused before checking: a street has a few hundred thousand
@@ -217,11 +218,22 @@ pub fn check_residents(
                 }
             }
         };
-        let community_name = cell(cells, community_col).trim();
-        let community_id = communities.get(community_name).copied();
-        if community_id.is_none() {
-            bad(ImportProblem::UnknownCommunity(community_name.to_owned()));
-        }
+        // The community is only looked up, but a cell the page would quote back is checked
+        // like the name it stands for.
+        let community_id = match text::single_line(cell(cells, community_col)) {
+            Err(TextError::ControlCharacter | TextError::BidiControl) => {
+                bad(ImportProblem::Name(NameError::Hidden));
+                None
+            }
+            typed => {
+                let community_name = typed.unwrap_or_default();
+                let id = communities.get(community_name).copied();
+                if id.is_none() {
+                    bad(ImportProblem::UnknownCommunity(community_name.to_owned()));
+                }
+                id
+            }
+        };
         if problems.len() == before
             && let (Some(name), Some(phone), Some(community_id)) = (name, phone, community_id)
         {
@@ -277,6 +289,51 @@ mod tests {
                 (Some(4), "err-phone-invalid"),
                 (Some(5), "import-duplicate-in-file"),
                 (Some(6), "import-unknown-community"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_with_hidden_characters_in_any_cell_is_a_bad_row() {
+        let file = table(&[
+            &["姓名", "手机号", "社区"],
+            &["王秀\u{0}红", "13800000001", "圣星"],
+            &["\u{202E}李四", "13800000002", "圣星"],
+            &["张三", "1380000\u{0}0003", "圣星"],
+            &["赵五", "13800000005", "圣\u{7}星"],
+            &["\u{200B}\u{200B}", "13800000006", "花西三"],
+            &["钱六", "13800000007", "\u{2066}花西三"],
+            &["孙七", "13800000008", "花西三"],
+        ]);
+        let problems = check_residents(&file, &wangjing(), &|_| false).expect_err("bad rows");
+        let rows: Vec<_> = problems
+            .iter()
+            .map(|p| (p.row, p.problem.message_id()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (Some(2), "err-name-hidden"),
+                (Some(3), "err-name-hidden"),
+                (Some(4), "err-phone-invalid"),
+                (Some(5), "err-org-name-hidden"),
+                (Some(6), "err-name-empty"),
+                (Some(7), "err-org-name-hidden"),
+            ]
+        );
+        let communities = table(&[&["社区"], &["南湖\u{0}中园"], &["\u{3164}"], &["新社区"]]);
+        let problems = check_communities(&communities, &HashSet::new()).expect_err("bad rows");
+        assert_eq!(
+            problems,
+            vec![
+                RowProblem {
+                    row: Some(2),
+                    problem: ImportProblem::Name(NameError::Hidden)
+                },
+                RowProblem {
+                    row: Some(3),
+                    problem: ImportProblem::Name(NameError::Empty)
+                },
             ]
         );
     }

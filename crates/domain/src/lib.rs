@@ -16,3 +16,4 @@ pub mod policy;
 pub mod proposals;
 pub mod rounds;
 pub mod season;
+pub mod text;

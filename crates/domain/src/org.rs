@@ -1,6 +1,7 @@
 //! The organisation of a street: districts, streets, communities, courtyards, social
 //! organisations and social units, and the seven committees with their public-benefit societies.
 
+use crate::text;
 use serde::{Deserialize, Serialize};
 
 /// Why a name typed for a place or organisation was refused.
@@ -10,18 +11,25 @@ pub enum NameError {
     Empty,
     #[error("the name is longer than 60 characters")]
     TooLong,
+    #[error("the name contains control characters or direction overrides")]
+    Hidden,
 }
 
 impl NameError {
+    /// One of each, for the test that every message exists in every language.
+    pub const ALL: [NameError; 3] = [Self::Empty, Self::TooLong, Self::Hidden];
+
     pub fn message_id(self) -> &'static str {
         match self {
             Self::Empty => "err-org-name-empty",
             Self::TooLong => "err-org-name-too-long",
+            Self::Hidden => "err-org-name-hidden",
         }
     }
 }
 
-/// The name of a street, community, courtyard or organisation.
+/// The name of a street, community, courtyard or organisation: one line of
+/// [`text::single_line`] text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PlaceName(String);
 
@@ -29,7 +37,8 @@ impl PlaceName {
     pub const MAX_CHARS: usize = 60;
 
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let trimmed = input.trim();
+        let trimmed = text::single_line(input)
+            .map_err(|e| e.as_field(NameError::Empty, NameError::Hidden))?;
         if trimmed.is_empty() {
             Err(NameError::Empty)
         } else if trimmed.chars().count() > Self::MAX_CHARS {
@@ -161,5 +170,25 @@ mod tests {
         );
         assert_eq!(PlaceName::parse(""), Err(NameError::Empty));
         assert_eq!(PlaceName::parse(&"区".repeat(61)), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn a_place_name_with_hidden_characters_is_refused() {
+        for typed in [
+            "圣星\u{0}社区",
+            "圣星\u{7}",
+            "\u{202E}圣星社区",
+            "圣星\u{2066}社区",
+        ] {
+            assert_eq!(PlaceName::parse(typed), Err(NameError::Hidden), "{typed:?}");
+        }
+        for looks_empty in ["\u{200B}\u{200B}", "\u{3164}", "\u{3000}"] {
+            assert_eq!(
+                PlaceName::parse(looks_empty),
+                Err(NameError::Empty),
+                "{looks_empty:?}"
+            );
+        }
+        assert!(PlaceName::parse("Sacred Star 성성 社区").is_ok());
     }
 }

@@ -6,6 +6,10 @@ pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PER_IDEA: usize = 3;
 /// Largest side a decoded photo may have; bigger ones are refused rather than decoded.
 pub const MAX_SIDE: u32 = 12_000;
+/// Most pixels a photo may have, read from its header before it is decoded. Phones take 12 to
+/// 48 megapixel photos by default; 40 MP decodes in about 160 MB, where an 11000 × 11000 PNG
+/// of a few hundred kilobytes would take half a gigabyte.
+pub const MAX_PIXELS: u64 = 40_000_000;
 /// The longest side of a stored photo, and of its thumbnail.
 pub const STORED_SIDE: u32 = 1_600;
 pub const THUMB_SIDE: u32 = 320;
@@ -20,6 +24,8 @@ pub enum PhotoError {
     NotAPhoto,
     #[error("an idea carries at most three photos")]
     TooMany,
+    #[error("the photo has more than 40 megapixels")]
+    TooManyPixels,
 }
 
 impl PhotoError {
@@ -29,10 +35,17 @@ impl PhotoError {
             Self::TooLarge => "err-photo-too-large",
             Self::NotAPhoto => "err-photo-type",
             Self::TooMany => "err-photo-too-many",
+            Self::TooManyPixels => "err-photo-too-many-pixels",
         }
     }
 
-    pub const ALL: [PhotoError; 4] = [Self::Empty, Self::TooLarge, Self::NotAPhoto, Self::TooMany];
+    pub const ALL: [PhotoError; 5] = [
+        Self::Empty,
+        Self::TooLarge,
+        Self::NotAPhoto,
+        Self::TooMany,
+        Self::TooManyPixels,
+    ];
 }
 
 /// The kinds of photo accepted, recognised by their first bytes, never by the file's name.
@@ -65,6 +78,18 @@ pub fn check(bytes: &[u8], already: usize) -> Result<Kind, PhotoError> {
     }
 }
 
+/// Checks the size a photo's header declares, before any pixel is decoded: a small file can
+/// declare a huge image, and decoding allocates for what is declared.
+pub fn check_dimensions(width: u32, height: u32) -> Result<(), PhotoError> {
+    if width == 0 || height == 0 {
+        return Err(PhotoError::NotAPhoto);
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +113,24 @@ mod tests {
         assert_eq!(check(&big, 0), Err(PhotoError::TooLarge));
         assert_eq!(check(&[0xFF, 0xD8, 0xFF], 3), Err(PhotoError::TooMany));
         assert_eq!(check(&[], 0), Err(PhotoError::Empty));
+    }
+
+    #[test]
+    fn a_phone_photo_passes_and_a_huge_declared_size_is_refused() {
+        assert_eq!(check_dimensions(4032, 3024), Ok(()));
+        assert_eq!(check_dimensions(7744, 5164), Ok(()));
+        assert_eq!(
+            check_dimensions(11_000, 11_000),
+            Err(PhotoError::TooManyPixels)
+        );
+        assert_eq!(
+            check_dimensions(MAX_SIDE + 1, 100),
+            Err(PhotoError::TooManyPixels)
+        );
+        assert_eq!(
+            check_dimensions(u32::MAX, u32::MAX),
+            Err(PhotoError::TooManyPixels)
+        );
+        assert_eq!(check_dimensions(0, 100), Err(PhotoError::NotAPhoto));
     }
 }

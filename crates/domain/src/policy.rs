@@ -124,6 +124,13 @@ pub enum Action {
     /// See a community's residents, create an account for one without a phone,
     /// and reset a resident's password.
     ManageResidents(CommunityRef),
+    /// Set a new password for one account from a community's page. Only a plain resident's:
+    /// an account holding any role (coordinator, social worker, street admin) is staff, and
+    /// staff are never managed from a community page, whoever asks.
+    ResetResidentPassword {
+        community: CommunityRef,
+        target_holds_roles: bool,
+    },
     /// See an organisation's page for its own staff, or submit an idea in its name.
     WorkForOrganisation { org_id: i64 },
     /// Submit a golden idea of one's own.
@@ -199,6 +206,13 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), Denial> {
         | Action::GrantRoles { street_id } => actor.is_street_admin_of(street_id),
         Action::ManageResidents(c) => {
             actor.coordinates(c.community_id) || actor.is_street_admin_of(c.street_id)
+        }
+        Action::ResetResidentPassword {
+            community: c,
+            target_holds_roles,
+        } => {
+            !target_holds_roles
+                && (actor.coordinates(c.community_id) || actor.is_street_admin_of(c.street_id))
         }
         Action::WorkForOrganisation { org_id } => actor.works_for(org_id),
         Action::SubmitIdea => true,
@@ -302,6 +316,24 @@ mod tests {
             decide(Some(&coordinator), Action::ManageStreet { street_id: 1 }),
             Err(Denial::Forbidden)
         );
+    }
+
+    #[test]
+    fn no_staff_account_has_its_password_reset_from_a_community_page() {
+        let coordinator = actor(&[Grant::Coordinator { community_id: 10 }]);
+        let admin = actor(&[Grant::StreetAdmin { street_id: 1 }]);
+        for who in [&coordinator, &admin] {
+            let resident = Action::ResetResidentPassword {
+                community: NANHU,
+                target_holds_roles: false,
+            };
+            assert_eq!(decide(Some(who), resident), Ok(()));
+            let staff = Action::ResetResidentPassword {
+                community: NANHU,
+                target_holds_roles: true,
+            };
+            assert_eq!(decide(Some(who), staff), Err(Denial::Forbidden));
+        }
     }
 
     #[test]

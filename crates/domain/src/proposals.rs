@@ -3,6 +3,7 @@
 //! life cycle from draft to shortlisted, and the comparison of two versions.
 
 use crate::season::Step;
+use crate::text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,16 @@ pub enum ProposalError {
     AlreadyOnTeam,
     #[error("no account has this number")]
     NoSuchAccount,
+    #[error("the title contains control characters or direction overrides")]
+    TitleHidden,
+    #[error("a section contains control characters or direction overrides")]
+    SectionHidden,
+    #[error("step {0}'s activity contains control characters or direction overrides")]
+    StepHidden(usize),
+    #[error("budget line {0}'s item or unit contains control characters or direction overrides")]
+    LineHidden(usize),
+    #[error("the note contains control characters or direction overrides")]
+    NoteHidden,
 }
 
 impl ProposalError {
@@ -91,6 +102,11 @@ impl ProposalError {
             Self::TeamFull => "err-proposal-team-full",
             Self::AlreadyOnTeam => "err-proposal-already-on-team",
             Self::NoSuchAccount => "err-proposal-no-account",
+            Self::TitleHidden => "err-proposal-title-hidden",
+            Self::SectionHidden => "err-proposal-section-hidden",
+            Self::StepHidden(_) => "err-proposal-step-hidden",
+            Self::LineHidden(_) => "err-proposal-line-hidden",
+            Self::NoteHidden => "err-proposal-note-hidden",
         }
     }
 
@@ -102,13 +118,15 @@ impl ProposalError {
             | Self::LineItem(r)
             | Self::LineUnit(r)
             | Self::LineQuantity(r)
-            | Self::LinePrice(r) => Some(r),
+            | Self::LinePrice(r)
+            | Self::StepHidden(r)
+            | Self::LineHidden(r) => Some(r),
             _ => None,
         }
     }
 
     /// One of each, for the test that every message exists in every language.
-    pub const ALL: [ProposalError; 25] = [
+    pub const ALL: [ProposalError; 30] = [
         Self::TitleEmpty,
         Self::TitleTooLong,
         Self::SectionTooLong,
@@ -134,6 +152,11 @@ impl ProposalError {
         Self::TeamFull,
         Self::AlreadyOnTeam,
         Self::NoSuchAccount,
+        Self::TitleHidden,
+        Self::SectionHidden,
+        Self::StepHidden(1),
+        Self::LineHidden(1),
+        Self::NoteHidden,
     ];
 }
 
@@ -269,6 +292,22 @@ fn parse_amount(raw: &str, places: u32) -> Option<Decimal> {
         .filter(|d| d.scale() <= places)
 }
 
+/// One text cell of a budget line: one line of [`text::single_line`] text, 1 to `max`
+/// characters, else `bad` (or `hidden` for control characters and direction overrides).
+fn line_cell(
+    raw: &str,
+    bad: ProposalError,
+    hidden: ProposalError,
+    max: usize,
+) -> Result<&str, ProposalError> {
+    text::single_line(raw)
+        .map_err(|e| e.as_field(bad, hidden))
+        .and_then(|c| match c.chars().count() {
+            n if (1..=max).contains(&n) => Ok(c),
+            _ => Err(bad),
+        })
+}
+
 /// Reads a budget cap typed by a street admin: a positive amount of yuan, at most two decimals.
 pub fn parse_cap(raw: &str) -> Option<Decimal> {
     parse_amount(raw, 2).filter(|d| *d > Decimal::ZERO && *d <= Content::PRICE_MAX)
@@ -305,20 +344,33 @@ impl Content {
     pub const PRICE_MAX: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
 
     /// Checks a typed form and reports every problem at once. Rows left wholly blank are
-    /// dropped; a budget over `cap` is refused.
+    /// dropped; a budget over `cap` is refused. The title, step activities and budget cells
+    /// are one line of [`text::single_line`] text, the sections [`text::multi_line`].
     pub fn parse(
         input: &DraftInput,
         cap: Option<Decimal>,
     ) -> Result<(String, Content), Vec<ProposalError>> {
         let mut problems = Vec::new();
-        let title = input.title.trim();
-        match title.chars().count() {
-            0 => problems.push(ProposalError::TitleEmpty),
-            n if n > Self::TITLE_MAX => problems.push(ProposalError::TitleTooLong),
-            _ => {}
+        let title = text::single_line(&input.title)
+            .map_err(|e| e.as_field(ProposalError::TitleEmpty, ProposalError::TitleHidden))
+            .and_then(|t| match t.chars().count() {
+                0 => Err(ProposalError::TitleEmpty),
+                n if n > Self::TITLE_MAX => Err(ProposalError::TitleTooLong),
+                _ => Ok(t),
+            });
+        if let Err(e) = title {
+            problems.push(e);
         }
-        let mut text = |raw: &str| {
-            let t = raw.trim().replace("\r\n", "\n");
+        let mut section = |raw: &str| {
+            let t = match text::multi_line(raw) {
+                Ok(t) => t.replace("\r\n", "\n"),
+                Err(_) => {
+                    if !problems.contains(&ProposalError::SectionHidden) {
+                        problems.push(ProposalError::SectionHidden);
+                    }
+                    String::new()
+                }
+            };
             if t.chars().count() > Self::SECTION_MAX
                 && !problems.contains(&ProposalError::SectionTooLong)
             {
@@ -327,14 +379,14 @@ impl Content {
             t
         };
         let mut content = Content {
-            background: text(&input.background),
-            goals: text(&input.goals),
-            methods: text(&input.methods),
-            partners: text(&input.partners),
-            resources: text(&input.resources),
-            risks: text(&input.risks),
-            beneficiaries: text(&input.beneficiaries),
-            sustainability: text(&input.sustainability),
+            background: section(&input.background),
+            goals: section(&input.goals),
+            methods: section(&input.methods),
+            partners: section(&input.partners),
+            resources: section(&input.resources),
+            risks: section(&input.risks),
+            beneficiaries: section(&input.beneficiaries),
+            sustainability: section(&input.sustainability),
             ..Content::default()
         };
         let steps: Vec<_> = input
@@ -352,12 +404,18 @@ impl Content {
             if date.is_none() {
                 problems.push(ProposalError::StepDate(row));
             }
-            let activity = activity.trim();
-            let n = activity.chars().count();
-            if n == 0 || n > Self::ACTIVITY_MAX {
-                problems.push(ProposalError::StepText(row));
+            let activity = text::single_line(activity)
+                .map_err(|e| {
+                    e.as_field(ProposalError::StepText(row), ProposalError::StepHidden(row))
+                })
+                .and_then(|a| match a.chars().count() {
+                    1..=Self::ACTIVITY_MAX => Ok(a),
+                    _ => Err(ProposalError::StepText(row)),
+                });
+            if let Err(e) = activity {
+                problems.push(e);
             }
-            if let Some(date) = date {
+            if let (Some(date), Ok(activity)) = (date, activity) {
                 content.steps.push(PlanStep {
                     date,
                     activity: activity.to_owned(),
@@ -381,12 +439,13 @@ impl Content {
         }
         for (i, (item, unit, quantity, price)) in lines.into_iter().take(Self::LINES_MAX) {
             let row = i + 1;
-            let (item, unit) = (item.trim(), unit.trim());
-            if item.is_empty() || item.chars().count() > Self::ITEM_MAX {
-                problems.push(ProposalError::LineItem(row));
-            }
-            if unit.is_empty() || unit.chars().count() > Self::UNIT_MAX {
-                problems.push(ProposalError::LineUnit(row));
+            let hidden = ProposalError::LineHidden(row);
+            let item = line_cell(item, ProposalError::LineItem(row), hidden, Self::ITEM_MAX);
+            let unit = line_cell(unit, ProposalError::LineUnit(row), hidden, Self::UNIT_MAX);
+            for e in [item.err(), unit.err()].into_iter().flatten() {
+                if !problems.contains(&e) {
+                    problems.push(e);
+                }
             }
             let quantity = parse_amount(quantity, 2)
                 .filter(|q| *q > Decimal::ZERO && *q <= Self::QUANTITY_MAX);
@@ -397,7 +456,9 @@ impl Content {
             if price.is_none() {
                 problems.push(ProposalError::LinePrice(row));
             }
-            if let (Some(quantity), Some(unit_price)) = (quantity, price) {
+            if let (Ok(item), Ok(unit), Some(quantity), Some(unit_price)) =
+                (item, unit, quantity, price)
+            {
                 content.budget.push(BudgetLine {
                     item: item.to_owned(),
                     unit: unit.to_owned(),
@@ -412,10 +473,9 @@ impl Content {
         {
             problems.push(ProposalError::OverCap);
         }
-        if problems.is_empty() {
-            Ok((title.to_owned(), content))
-        } else {
-            Err(problems)
+        match title {
+            Ok(title) if problems.is_empty() => Ok((title.to_owned(), content)),
+            _ => Err(problems),
         }
     }
 
@@ -635,9 +695,10 @@ pub fn shortlist(step: Step, status: Status) -> Result<(), ProposalError> {
 /// A team has at most this many people, invitations included.
 pub const TEAM_MAX: usize = 12;
 
-/// Checks a coach's note.
+/// Checks a coach's note, [`text::multi_line`] text.
 pub fn check_note(body: &str) -> Result<String, ProposalError> {
-    let body = body.trim();
+    let body = text::multi_line(body)
+        .map_err(|e| e.as_field(ProposalError::NoteText, ProposalError::NoteHidden))?;
     let n = body.chars().count();
     if n == 0 || n > 1000 {
         return Err(ProposalError::NoteText);
@@ -858,7 +919,56 @@ mod tests {
     }
 
     #[test]
+    fn hidden_characters_anywhere_in_a_proposal_are_refused_where_they_are() {
+        let mut bad = input();
+        bad.title = "楼道\u{202E}微更新".into();
+        bad.goals = "清出\u{0}通道".into();
+        bad.risks = "\u{2066}雨天".into();
+        bad.steps = vec![
+            ("2017-07-01".into(), "动员\u{7}".into()),
+            ("2017-07-02".into(), "\u{200B}".into()),
+        ];
+        bad.budget = vec![
+            line("油漆\u{0}", "桶\u{202D}", "1", "10"),
+            line("刷子", "\u{3164}", "1", "10"),
+        ];
+        assert_eq!(
+            Content::parse(&bad, None).expect_err("refused"),
+            vec![
+                ProposalError::TitleHidden,
+                ProposalError::SectionHidden,
+                ProposalError::StepHidden(1),
+                ProposalError::StepText(2),
+                ProposalError::LineHidden(1),
+                ProposalError::LineUnit(2),
+            ]
+        );
+        for looks_empty in ["\u{200B}\u{200B}", "\u{3164}", "\u{3000}"] {
+            let mut blank = input();
+            blank.title = looks_empty.into();
+            assert_eq!(
+                Content::parse(&blank, None).expect_err("refused"),
+                vec![ProposalError::TitleEmpty],
+                "{looks_empty:?}"
+            );
+        }
+        assert_eq!(ProposalError::LineHidden(3).row(), Some(3));
+    }
+
+    #[test]
+    fn sections_keep_line_breaks_tabs_and_every_script() {
+        let mut typed = input();
+        typed.title = "한국어 🐶 Pets".into();
+        typed.goals = "第一\r\n\t第二\nSecond 둘째".into();
+        let (title, content) = Content::parse(&typed, None).expect("valid");
+        assert_eq!(title, "한국어 🐶 Pets");
+        assert_eq!(content.goals, "第一\n\t第二\nSecond 둘째");
+    }
+
+    #[test]
     fn notes_are_checked() {
+        assert_eq!(check_note("说\u{0}"), Err(ProposalError::NoteHidden));
+        assert_eq!(check_note("\u{FEFF}"), Err(ProposalError::NoteText));
         assert_eq!(check_note("  "), Err(ProposalError::NoteText));
         assert_eq!(check_note(&"字".repeat(1001)), Err(ProposalError::NoteText));
         assert_eq!(check_note(" 预算再细一点 ").as_deref(), Ok("预算再细一点"));

@@ -4,6 +4,7 @@
 //! [`crate::competition`]'s; this module decides what may happen when.
 
 use crate::competition::{Rules, lot_key};
+use crate::text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -47,10 +48,20 @@ pub enum RoundError {
     UnknownGroup,
     #[error("this person is already a judge of the round")]
     AlreadyJudge,
+    #[error("the judge scores on a phone: a paper sheet in their name needs a reason")]
+    PhoneJudgeNeedsReason,
+    #[error("this person has filed as many objections to the round as one may")]
+    TooManyObjections,
+    #[error("this person has already filed this objection")]
+    RepeatedObjection,
+    #[error("the round's name contains control characters or direction overrides")]
+    NameHidden,
+    #[error("the text contains control characters or direction overrides")]
+    ReasonHidden,
 }
 
 impl RoundError {
-    pub const ALL: [RoundError; 18] = [
+    pub const ALL: [RoundError; 23] = [
         Self::Name,
         Self::Rules,
         Self::NoProposals,
@@ -69,6 +80,11 @@ impl RoundError {
         Self::NoticeNotOver,
         Self::UnknownGroup,
         Self::AlreadyJudge,
+        Self::PhoneJudgeNeedsReason,
+        Self::TooManyObjections,
+        Self::RepeatedObjection,
+        Self::NameHidden,
+        Self::ReasonHidden,
     ];
 
     pub fn message_id(self) -> &'static str {
@@ -91,6 +107,11 @@ impl RoundError {
             Self::NoticeNotOver => "err-round-notice-not-over",
             Self::UnknownGroup => "err-round-unknown-group",
             Self::AlreadyJudge => "err-round-already-judge",
+            Self::PhoneJudgeNeedsReason => "err-round-phone-judge-needs-reason",
+            Self::TooManyObjections => "err-round-too-many-objections",
+            Self::RepeatedObjection => "err-round-repeated-objection",
+            Self::NameHidden => "err-round-name-hidden",
+            Self::ReasonHidden => "err-round-reason-hidden",
         }
     }
 }
@@ -139,9 +160,10 @@ impl RoundStatus {
     }
 }
 
-/// A round's name as an admin typed it.
+/// A round's name as an admin typed it, one line of [`text::single_line`] text.
 pub fn round_name(raw: &str) -> Result<String, RoundError> {
-    let name = raw.trim();
+    let name =
+        text::single_line(raw).map_err(|e| e.as_field(RoundError::Name, RoundError::NameHidden))?;
     match name.chars().count() {
         1..=40 => Ok(name.to_owned()),
         _ => Err(RoundError::Name),
@@ -327,9 +349,72 @@ pub fn check_submission(
     Ok(())
 }
 
-/// A reason typed by the host (reopening a sheet) or a resident (an objection).
+/// How a judge's sheets reach the round, chosen when the judge is added: typed on their own
+/// phone (or one they logged in on with a printed card), or written on paper and typed in by
+/// staff. The published `scores.csv` says which, sheet by sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetSource {
+    Phone,
+    Paper,
+}
+
+impl SheetSource {
+    pub fn key(self) -> &'static str {
+        match self {
+            SheetSource::Phone => "phone",
+            SheetSource::Paper => "paper",
+        }
+    }
+
+    pub fn of_paper(paper: bool) -> Self {
+        if paper {
+            SheetSource::Paper
+        } else {
+            SheetSource::Phone
+        }
+    }
+}
+
+/// Whether staff may type in a paper sheet in a judge's name. For a judge who scores on paper
+/// that is how their sheets arrive. For a judge who scores on a phone it needs a reason (a
+/// flat battery, a lost card), which the audit log keeps beside the judge and proposal, so a
+/// sheet is never typed in someone's name silently. Returns that reason, if one is needed.
+pub fn check_paper_entry(judge: SheetSource, reason: &str) -> Result<Option<String>, RoundError> {
+    match judge {
+        SheetSource::Paper => Ok(None),
+        SheetSource::Phone if reason.trim().is_empty() => Err(RoundError::PhoneJudgeNeedsReason),
+        SheetSource::Phone => check_reason(reason).map(Some),
+    }
+}
+
+/// How many objections one person may file to one round: enough to raise several matters,
+/// few enough that one person cannot bury the others' objections or the staff's answers.
+pub const OBJECTIONS_PER_PERSON: usize = 3;
+
+/// Whether a person may file `body` (already checked by [`check_reason`]) given the objections
+/// they filed to the round before: the same text twice is refused, and so is a fourth.
+pub fn check_objection_quota<'a>(
+    earlier: impl IntoIterator<Item = &'a str>,
+    body: &str,
+) -> Result<(), RoundError> {
+    let mut count = 0;
+    for e in earlier {
+        if e == body {
+            return Err(RoundError::RepeatedObjection);
+        }
+        count += 1;
+    }
+    if count >= OBJECTIONS_PER_PERSON {
+        return Err(RoundError::TooManyObjections);
+    }
+    Ok(())
+}
+
+/// A reason typed by the host (reopening a sheet), a resident (an objection) or the street
+/// (its answer): [`text::multi_line`] text.
 pub fn check_reason(raw: &str) -> Result<String, RoundError> {
-    let r = raw.trim();
+    let r = text::multi_line(raw)
+        .map_err(|e| e.as_field(RoundError::Reason, RoundError::ReasonHidden))?;
     match r.chars().count() {
         1..=500 => Ok(r.replace("\r\n", "\n")),
         _ => Err(RoundError::Reason),
@@ -556,11 +641,63 @@ mod tests {
     }
 
     #[test]
+    fn a_paper_sheet_for_a_judge_who_scores_on_a_phone_needs_a_reason() {
+        use SheetSource::*;
+        assert_eq!(check_paper_entry(Paper, ""), Ok(None));
+        assert_eq!(check_paper_entry(Paper, "任何说明"), Ok(None));
+        assert_eq!(
+            check_paper_entry(Phone, "  "),
+            Err(RoundError::PhoneJudgeNeedsReason)
+        );
+        assert_eq!(
+            check_paper_entry(Phone, &"因".repeat(501)),
+            Err(RoundError::Reason)
+        );
+        assert_eq!(
+            check_paper_entry(Phone, " 手机没电 "),
+            Ok(Some("手机没电".to_owned()))
+        );
+        assert_eq!(SheetSource::of_paper(true).key(), "paper");
+        assert_eq!(SheetSource::of_paper(false).key(), "phone");
+    }
+
+    #[test]
+    fn a_person_files_at_most_three_different_objections() {
+        assert_eq!(check_objection_quota([], "一"), Ok(()));
+        assert_eq!(check_objection_quota(["一", "二"], "三"), Ok(()));
+        assert_eq!(
+            check_objection_quota(["一"], "一"),
+            Err(RoundError::RepeatedObjection)
+        );
+        assert_eq!(
+            check_objection_quota(["一", "二", "三"], "四"),
+            Err(RoundError::TooManyObjections)
+        );
+    }
+
+    #[test]
     fn reasons_are_checked() {
         assert_eq!(check_reason(" "), Err(RoundError::Reason));
         assert_eq!(check_reason(&"因".repeat(501)), Err(RoundError::Reason));
         assert_eq!(check_reason(" 评委误触 ").as_deref(), Ok("评委误触"));
         assert_eq!(round_name(""), Err(RoundError::Name));
         assert_eq!(round_name(" 决赛 ").as_deref(), Ok("决赛"));
+    }
+
+    #[test]
+    fn reasons_objections_and_names_with_hidden_characters_are_refused() {
+        for bad in ["误触\u{0}", "\u{7}", "评委\u{202E}误触", "\u{2066}误触"] {
+            assert_eq!(check_reason(bad), Err(RoundError::ReasonHidden), "{bad:?}");
+            assert_eq!(round_name(bad), Err(RoundError::NameHidden), "{bad:?}");
+        }
+        for looks_empty in ["\u{200B}\u{200B}", "\u{3164}", "\u{3000}"] {
+            assert_eq!(check_reason(looks_empty), Err(RoundError::Reason));
+            assert_eq!(round_name(looks_empty), Err(RoundError::Name));
+        }
+        assert_eq!(
+            check_reason("第一条\r\n\t第二条").as_deref(),
+            Ok("第一条\n\t第二条")
+        );
+        assert_eq!(round_name("决赛\t第二场"), Err(RoundError::NameHidden));
     }
 }

@@ -1,5 +1,6 @@
 //! A season (创享计划 of one year) and its eight steps.
 
+use crate::text;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +88,10 @@ pub enum SeasonError {
     YearOutOfRange,
     #[error("the title is empty or longer than 60 characters")]
     TitleInvalid,
+    #[error("the reason contains control characters or direction overrides")]
+    ReasonHidden,
+    #[error("the title contains control characters or direction overrides")]
+    TitleHidden,
 }
 
 impl SeasonError {
@@ -100,8 +105,24 @@ impl SeasonError {
             Self::OutOfOrder(_) => "err-season-out-of-order",
             Self::YearOutOfRange => "err-season-year",
             Self::TitleInvalid => "err-season-title",
+            Self::ReasonHidden => "err-season-reason-hidden",
+            Self::TitleHidden => "err-season-title-hidden",
         }
     }
+
+    /// One of each, for the test that every message exists in every language.
+    pub const ALL: [SeasonError; 10] = [
+        Self::AlreadyLast,
+        Self::AlreadyFirst,
+        Self::ReasonRequired,
+        Self::ReasonTooLong,
+        Self::EndsBeforeStart(1),
+        Self::OutOfOrder(1),
+        Self::YearOutOfRange,
+        Self::TitleInvalid,
+        Self::ReasonHidden,
+        Self::TitleHidden,
+    ];
 }
 
 /// The step after `current`, for a street admin's "advance".
@@ -110,9 +131,10 @@ pub fn advance(current: Step) -> Result<Step, SeasonError> {
 }
 
 /// The step before `current`. Going back undoes what people were told, so it needs a reason
-/// that the audit log keeps.
+/// that the audit log keeps ([`text::multi_line`] text).
 pub fn move_back(current: Step, reason: &str) -> Result<(Step, String), SeasonError> {
-    let reason = reason.trim();
+    let reason = text::multi_line(reason)
+        .map_err(|e| e.as_field(SeasonError::ReasonRequired, SeasonError::ReasonHidden))?;
     if reason.is_empty() {
         return Err(SeasonError::ReasonRequired);
     }
@@ -145,12 +167,14 @@ pub fn check_calendar(plan: &[PlannedStep]) -> Result<(), SeasonError> {
     Ok(())
 }
 
-/// A season's title and year, checked.
+/// A season's title and year, checked. The title is one line of [`text::single_line`] text.
 pub fn check_season(year: i32, title: &str) -> Result<(), SeasonError> {
     if !(2000..=2100).contains(&year) {
         return Err(SeasonError::YearOutOfRange);
     }
-    let n = title.trim().chars().count();
+    let title = text::single_line(title)
+        .map_err(|e| e.as_field(SeasonError::TitleInvalid, SeasonError::TitleHidden))?;
+    let n = title.chars().count();
     if n == 0 || n > 60 {
         return Err(SeasonError::TitleInvalid);
     }
@@ -185,6 +209,46 @@ mod tests {
             move_back(Step::Evaluation, &"长".repeat(501)),
             Err(SeasonError::ReasonTooLong)
         );
+    }
+
+    #[test]
+    fn a_reason_or_title_with_hidden_characters_is_refused() {
+        for bad in [
+            "评委\u{0}未到齐",
+            "\u{7}",
+            "评委\u{202E}未到齐",
+            "\u{2066}x",
+        ] {
+            assert_eq!(
+                move_back(Step::Evaluation, bad),
+                Err(SeasonError::ReasonHidden),
+                "{bad:?}"
+            );
+            assert_eq!(
+                check_season(2017, bad),
+                Err(SeasonError::TitleHidden),
+                "{bad:?}"
+            );
+        }
+        for looks_empty in ["\u{200B}\u{200B}", "\u{3164}", "\u{3000}"] {
+            assert_eq!(
+                move_back(Step::Evaluation, looks_empty),
+                Err(SeasonError::ReasonRequired)
+            );
+            assert_eq!(
+                check_season(2017, looks_empty),
+                Err(SeasonError::TitleInvalid)
+            );
+        }
+        assert_eq!(check_season(2017, "望京街道 2017 社区创享计划"), Ok(()));
+    }
+
+    #[test]
+    fn error_message_ids_are_unique() {
+        let mut ids: Vec<_> = SeasonError::ALL.iter().map(|e| e.message_id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), SeasonError::ALL.len());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::audit::{self, Entry};
 use crate::entity::{account, role_grant};
 use crate::{Result, StoreError, now_ms};
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{self, PasswordHash, SaltString};
 use chuangxiang_domain::account::{DisplayName, NewPassword, Phone, Role};
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::policy::Grant;
@@ -19,13 +19,75 @@ use std::collections::{HashMap, HashSet};
 
 pub use account::Model as Account;
 
+/// Argon2's working memory (19 MiB with the default parameters), kept by a long-lived thread
+/// and reused for every hash it computes. Each hash allocating its own buffer left a busy
+/// server holding hundreds of megabytes, because the allocator keeps freed buffers per thread.
+#[derive(Default)]
+pub struct HashMemory(Vec<argon2::Block>);
+
+/// The largest working memory a stored hash may ask for (256 MiB): a hash from elsewhere
+/// with absurd parameters is refused rather than allocated.
+const MAX_HASH_BLOCKS: usize = 256 * 1024;
+
 /// Hashes a password with argon2id. Slow on purpose: call it off the async executor.
 pub fn hash_password(password: &NewPassword) -> Result<String> {
+    hash_password_in(password, &mut HashMemory::default())
+}
+
+/// [`hash_password`] in the given working memory.
+pub fn hash_password_in(password: &NewPassword, memory: &mut HashMemory) -> Result<String> {
     let salt = new_salt()?;
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Database(format!("hashing failed: {e}")))
+    argon2_hash(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::default(),
+        password.expose().as_bytes(),
+        salt.as_salt(),
+        memory,
+    )
+    .map(|h| h.to_string())
+    .map_err(|e| StoreError::Database(format!("hashing failed: {e}")))
+}
+
+/// Argon2 with caller-provided memory, as a PHC string (`$argon2id$v=19$m=…`).
+fn argon2_hash<'a>(
+    algorithm: argon2::Algorithm,
+    version: argon2::Version,
+    params: argon2::Params,
+    password: &[u8],
+    salt: password_hash::Salt<'a>,
+    memory: &mut HashMemory,
+) -> password_hash::Result<PasswordHash<'a>> {
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf)?;
+    let blocks = params.block_count();
+    if blocks > MAX_HASH_BLOCKS {
+        return Err(password_hash::Error::ParamValueInvalid(
+            password_hash::errors::InvalidValue::TooLong,
+        ));
+    }
+    if memory.0.len() < blocks {
+        memory.0.resize(blocks, argon2::Block::default());
+    }
+    let output_len = params
+        .output_len()
+        .unwrap_or(argon2::Params::DEFAULT_OUTPUT_LEN);
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let output = password_hash::Output::init_with(output_len, |out| {
+        Ok(hasher.hash_password_into_with_memory(
+            password,
+            salt_bytes,
+            out,
+            &mut memory.0[..blocks],
+        )?)
+    })?;
+    Ok(PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: password_hash::ParamsString::try_from(&params)?,
+        salt: Some(salt),
+        hash: Some(output),
+    })
 }
 
 fn new_salt() -> Result<SaltString> {
@@ -39,30 +101,44 @@ fn new_salt() -> Result<SaltString> {
 /// account at all) a dummy hash is checked instead, so that the time taken does not tell
 /// whether a number is registered.
 pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
+    verify_password_in(stored, password, &mut HashMemory::default())
+}
+
+/// [`verify_password`] in the given working memory.
+pub fn verify_password_in(stored: Option<&str>, password: &str, memory: &mut HashMemory) -> bool {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| {
-        new_salt()
+        NewPassword::parse("not-a-real-password")
             .ok()
-            .and_then(|salt| {
-                Argon2::default()
-                    .hash_password(b"not-a-real-password", &salt)
-                    .ok()
-                    .map(|h| h.to_string())
-            })
+            .and_then(|p| hash_password(&p).ok())
             .unwrap_or_default()
     });
     let (hash, real) = match stored {
         Some(h) => (h, true),
         None => (dummy.as_str(), false),
     };
-    let ok = PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false);
-    ok && real
+    let mut matches = || -> Option<bool> {
+        let parsed = PasswordHash::new(hash).ok()?;
+        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = match parsed.version {
+            Some(v) => argon2::Version::try_from(v).ok()?,
+            None => argon2::Version::default(),
+        };
+        let params = argon2::Params::try_from(&parsed).ok()?;
+        let expected = parsed.hash?;
+        let computed = argon2_hash(
+            algorithm,
+            version,
+            params,
+            password.as_bytes(),
+            parsed.salt?,
+            memory,
+        )
+        .ok()?;
+        // `Output` compares in constant time.
+        Some(computed.hash == Some(expected))
+    };
+    matches().unwrap_or(false) && real
 }
 
 #[derive(Serialize)]
@@ -269,17 +345,30 @@ pub async fn set_community(
     Ok(())
 }
 
+/// Why a password was set by someone else: the resident asked, and how that was checked.
+#[derive(Serialize)]
+struct ResetAudit<'a> {
+    consent: &'a str,
+    sessions_ended: bool,
+}
+
 /// A coordinator or admin sets a new password for a resident (who lost theirs, or never had
-/// one). Every session of the resident ends.
+/// one) at the resident's own request, recorded in `consent`. Every session of the resident
+/// ends. An account holding any role is refused here (`Forbidden`), checked inside the
+/// transaction so that a role granted a moment ago counts.
 pub async fn reset_password(
     db: &sea_orm::DatabaseConnection,
     actor_id: i64,
     street_id: i64,
     account_id: i64,
     password_hash: String,
+    consent: &str,
 ) -> Result<()> {
     let txn = db.begin().await?;
     let before = by_id(&txn, account_id).await?;
+    if !grants(&txn, account_id).await?.is_empty() {
+        return Err(StoreError::Forbidden);
+    }
     let mut active: account::ActiveModel = before.into();
     active.password_hash = Set(Some(password_hash));
     active.update(&txn).await?;
@@ -292,7 +381,10 @@ pub async fn reset_password(
             action: AuditAction::PasswordReset,
             subject: format!("account:{account_id}"),
             before: None,
-            after: None,
+            after: Some(&ResetAudit {
+                consent,
+                sessions_ended: true,
+            }),
         },
     )
     .await?;
@@ -347,13 +439,21 @@ pub async fn grant(
     Ok(())
 }
 
-/// Residents of a community, a page at a time, by name.
+/// Residents of a community, a page at a time, by name. Accounts holding any role are staff
+/// and are not listed, whichever community they chose to live in: staff are managed by the
+/// street, not from a community's page.
 pub async fn residents(
     conn: &impl ConnectionTrait,
     community_id: i64,
     page: u64,
 ) -> Result<(Vec<Account>, u64)> {
-    let query = account::Entity::find().filter(account::Column::CommunityId.eq(community_id));
+    let staff = sea_orm::sea_query::Query::select()
+        .column(role_grant::Column::AccountId)
+        .from(role_grant::Entity)
+        .to_owned();
+    let query = account::Entity::find()
+        .filter(account::Column::CommunityId.eq(community_id))
+        .filter(account::Column::Id.not_in_subquery(staff));
     let total = query.clone().count(conn).await?;
     let rows = query
         .order_by_asc(account::Column::DisplayName)
@@ -387,4 +487,64 @@ pub async fn holders(conn: &impl ConnectionTrait, grant: Grant) -> Result<Vec<Ac
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
     Ok(account::Entity::find().count(conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_hashed_in_reused_memory_verifies_and_a_wrong_one_does_not() {
+        let mut memory = HashMemory::default();
+        let password = NewPassword::parse("chuangxiang2017").expect("long enough");
+        let hash = hash_password_in(&password, &mut memory).expect("hashes");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        for _ in 0..2 {
+            assert!(verify_password_in(
+                Some(&hash),
+                "chuangxiang2017",
+                &mut memory
+            ));
+            assert!(!verify_password_in(
+                Some(&hash),
+                "chuangxiang2018",
+                &mut memory
+            ));
+        }
+        assert!(!verify_password_in(None, "chuangxiang2017", &mut memory));
+        assert!(!verify_password_in(Some("not a hash"), "x", &mut memory));
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::password_hash::PasswordHasher;
+        let salt = new_salt().expect("salt");
+        let stored = Argon2::default()
+            .hash_password(b"an older password", &salt)
+            .expect("hashes")
+            .to_string();
+        let mut memory = HashMemory::default();
+        assert!(verify_password_in(
+            Some(&stored),
+            "an older password",
+            &mut memory
+        ));
+        assert!(!verify_password_in(
+            Some(&stored),
+            "another password",
+            &mut memory
+        ));
+    }
+
+    #[test]
+    fn a_stored_hash_asking_for_gigabytes_is_refused_not_allocated() {
+        let greedy = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$\
+                      AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let mut memory = HashMemory::default();
+        assert!(!verify_password_in(Some(greedy), "x", &mut memory));
+        assert!(memory.0.is_empty(), "nothing was allocated");
+    }
 }

@@ -35,6 +35,10 @@ pub enum StoreError {
     /// A unique rule was broken: the number is registered, the name is taken.
     #[error("already exists")]
     Conflict,
+    /// A rule that only the store can check in its transaction refused the change (a password
+    /// reset for an account that turned out to hold a role).
+    #[error("not allowed")]
+    Forbidden,
     #[error("database error: {0}")]
     Database(String),
 }
@@ -106,6 +110,39 @@ pub fn sqlite_path(url: &str) -> Option<String> {
     } else {
         Some(path.to_owned())
     }
+}
+
+/// Opens a database that must already exist and hold data, without creating or migrating
+/// anything: what a backup reads from. A mistyped SQLite path is an error, not a new empty file.
+pub async fn connect_existing(url: &str) -> Result<DatabaseConnection> {
+    let url = if url.starts_with("sqlite:") && !url.contains(":memory:") {
+        let path =
+            sqlite_path(url).ok_or_else(|| StoreError::Database("no database file".into()))?;
+        if !std::path::Path::new(&path).is_file() {
+            return Err(StoreError::Database(format!(
+                "there is no database at {path}"
+            )));
+        }
+        let url = url.replace("mode=rwc", "mode=rw");
+        if url.contains("mode=") {
+            url
+        } else {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rw")
+        }
+    } else {
+        url.to_owned()
+    };
+    let mut options = ConnectOptions::new(url);
+    options.sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    // A database without our tables fails the count, which is the same answer: nothing here.
+    if demo::is_empty(&db).await.unwrap_or(true) {
+        return Err(StoreError::Database(
+            "the database holds no data (is the path or --data-dir right?)".into(),
+        ));
+    }
+    Ok(db)
 }
 
 /// Brings the schema up to date.

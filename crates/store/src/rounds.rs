@@ -11,7 +11,9 @@ use crate::entity::{
 use crate::{Result, StoreError, now_ms};
 use chrono::NaiveDate;
 use chuangxiang_domain::audit::AuditAction;
-use chuangxiang_domain::rounds::{RecusalReason, RoundStatus, automatic_recusal};
+use chuangxiang_domain::rounds::{
+    RecusalReason, RoundStatus, SheetSource, automatic_recusal, check_objection_quota,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait,
@@ -282,13 +284,26 @@ pub struct NewJudge<'a> {
     pub token_hash: Option<String>,
 }
 
-/// Adds a judge with the rules' automatic recusals.
+/// Adds a judge who scores on a phone (their own, or one they log in on with a printed card),
+/// with the rules' automatic recusals.
 pub async fn add_judge(
     db: &DatabaseConnection,
     id: i64,
     street_id: i64,
     by: i64,
     new: NewJudge<'_>,
+) -> Result<i64> {
+    add_judge_scoring_by(db, id, street_id, by, new, SheetSource::Phone).await
+}
+
+/// Adds a judge who scores on a phone or on paper, with the rules' automatic recusals.
+pub async fn add_judge_scoring_by(
+    db: &DatabaseConnection,
+    id: i64,
+    street_id: i64,
+    by: i64,
+    new: NewJudge<'_>,
+    source: SheetSource,
 ) -> Result<i64> {
     let NewJudge {
         account_id,
@@ -319,6 +334,7 @@ pub async fn add_judge(
         group_key: Set(group.to_owned()),
         login_token_hash: Set(token_hash),
         created_at: Set(now_ms()),
+        paper: Set(source == SheetSource::Paper),
     })
     .exec(&txn)
     .await?;
@@ -354,7 +370,10 @@ pub async fn add_judge(
         street_id,
         AuditAction::RoundJudgeAdded,
         &r,
-        Some(format!("account:{account_id} group:{group}")),
+        Some(format!(
+            "account:{account_id} group:{group} scores_on:{}",
+            source.key()
+        )),
     )
     .await?;
     txn.commit().await?;
@@ -540,14 +559,43 @@ pub struct NewSheet<'a> {
     pub paper: bool,
 }
 
-/// A submitted sheet. A second one for the same judge and proposal is a `Conflict` (the unique
-/// index decides, so two taps at once store one). Refused (`Conflict`) once the round is closed:
-/// the insert happens only while the round row says open.
+/// A submitted sheet: by the judge, or typed in by staff from the paper sheet of a judge who
+/// scores on paper. A second one for the same judge and proposal is a `Conflict` (the unique
+/// index decides, so two taps at once store one, and a paper sheet never replaces one
+/// submitted). Refused (`Conflict`) once the round is closed: the insert happens only while
+/// the round row says open.
 pub async fn submit_sheet(
     db: &DatabaseConnection,
     id: i64,
     street_id: i64,
     sheet: NewSheet<'_>,
+) -> Result<()> {
+    insert_sheet(db, id, street_id, sheet, None).await
+}
+
+/// Staff type in a paper sheet for a judge who scores on a phone, with the reason
+/// (`domain::rounds::check_paper_entry`); the audit entry names the judge, the proposal and the
+/// reason. Otherwise as [`submit_sheet`].
+pub async fn submit_paper_sheet_for_phone_judge(
+    db: &DatabaseConnection,
+    id: i64,
+    street_id: i64,
+    sheet: NewSheet<'_>,
+    reason: &str,
+) -> Result<()> {
+    let sheet = NewSheet {
+        paper: true,
+        ..sheet
+    };
+    insert_sheet(db, id, street_id, sheet, Some(reason)).await
+}
+
+async fn insert_sheet(
+    db: &DatabaseConnection,
+    id: i64,
+    street_id: i64,
+    sheet: NewSheet<'_>,
+    reason: Option<&str>,
 ) -> Result<()> {
     let NewSheet {
         proposal_id,
@@ -581,17 +629,15 @@ pub async fn submit_sheet(
     .await?;
     if paper {
         let r = get(&txn, id).await?;
-        record(
-            &txn,
-            entered_by,
-            street_id,
-            AuditAction::RoundPaperSheet,
-            &r,
-            Some(format!(
-                "proposal:{proposal_id} judge:{account_id} scores:{scores_json}"
-            )),
-        )
-        .await?;
+        let detail = format!("proposal:{proposal_id} judge:{account_id} scores:{scores_json}");
+        let (action, detail) = match reason {
+            Some(reason) => (
+                AuditAction::RoundPaperSheetForPhoneJudge,
+                format!("{detail} reason:{reason}"),
+            ),
+            None => (AuditAction::RoundPaperSheet, detail),
+        };
+        record(&txn, entered_by, street_id, action, &r, Some(detail)).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -700,6 +746,24 @@ pub async fn objections(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<Obje
         .await?)
 }
 
+/// The objections one person filed to a round, oldest first.
+pub async fn objections_by(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    account_id: i64,
+) -> Result<Vec<Objection>> {
+    Ok(objection::Entity::find()
+        .filter(objection::Column::RoundId.eq(id))
+        .filter(objection::Column::AccountId.eq(account_id))
+        .order_by_asc(objection::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Files a resident's objection to a published round. Refused (`Conflict`) when the round is
+/// not published any more, or when `domain::rounds::check_objection_quota` refuses it (the same
+/// text again, or one too many): many posts at once by one person store at most the limit,
+/// because each takes the round's row before it counts.
 pub async fn object(
     db: &DatabaseConnection,
     id: i64,
@@ -708,6 +772,21 @@ pub async fn object(
     body: &str,
 ) -> Result<()> {
     let txn = db.begin().await?;
+    // Take the round's row first, as a sheet does: a second objection of the same person waits
+    // here until the first is committed, and then counts it.
+    let res = round::Entity::update_many()
+        .col_expr(round::Column::Status, Expr::col(round::Column::Status))
+        .filter(round::Column::Id.eq(id))
+        .filter(round::Column::Status.eq(RoundStatus::Published.key()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict);
+    }
+    let earlier = objections_by(&txn, id, account_id).await?;
+    if check_objection_quota(earlier.iter().map(|o| o.body.as_str()), body).is_err() {
+        return Err(StoreError::Conflict);
+    }
     let r = get(&txn, id).await?;
     let o = objection::ActiveModel {
         id: NotSet,

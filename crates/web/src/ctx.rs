@@ -3,7 +3,7 @@
 //! The [`context`] middleware reads the cookies, loads the session's account and roles, checks
 //! the CSRF token of every POST, and afterwards turns bare error responses into friendly pages.
 
-use crate::error::{AppError, CsrfFailure, ErrorPage};
+use crate::error::{AppError, ControlFailure, CsrfFailure, ErrorPage};
 use crate::i18n::{Lang, Tr};
 use crate::{AppState, pages};
 use axum::body::{Body, to_bytes};
@@ -43,6 +43,8 @@ pub struct Ctx {
     pub viewer: Option<Viewer>,
     /// Path and query, for "log in and come back here".
     pub here: String,
+    /// The client's address (behind a trusted proxy, the one it forwarded).
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl Ctx {
@@ -192,7 +194,10 @@ async fn posted_token(req: Request) -> Result<(Option<String>, Request), AppErro
         .await
         .map_err(|_| AppError::TooLarge)?;
     let token = form_urlencoded_value(&bytes, CSRF_FIELD);
-    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+    let mut req = Request::from_parts(parts, Body::from(bytes.clone()));
+    req.extensions_mut()
+        .insert(FormBody(pairs_have_forbidden_control(&bytes)));
+    Ok((token, req))
 }
 
 fn form_urlencoded_value(input: &[u8], name: &str) -> Option<String> {
@@ -203,6 +208,31 @@ fn form_urlencoded_value(input: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The form token of a logged-in session: derived from the session's own secret, so that it
+/// changes at every login and no cookie planted from elsewhere can stand in for it.
+pub fn session_csrf(session_token: &str) -> String {
+    sessions::digest_hex(&format!("csrf:{session_token}"))
+}
+
+/// Whether text from a request holds a control character that no field of ours accepts:
+/// anything below U+0020 but tab, line feed and carriage return, DEL, and the C1 range.
+/// Such text is refused here, before any handler or database sees it, the same on every
+/// engine (PostgreSQL refuses NUL in text with an error of its own).
+pub fn has_forbidden_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+fn pairs_have_forbidden_control(input: &[u8]) -> bool {
+    form_urlencoded_pairs(input)
+        .iter()
+        .any(|(k, v)| has_forbidden_control(k) || has_forbidden_control(v))
+}
+
+fn form_urlencoded_pairs(input: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(input).unwrap_or_default()
+}
+
 /// The per-request middleware described in the module comment.
 pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers();
@@ -210,10 +240,9 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         .and_then(Lang::from_code)
         .unwrap_or_default();
     let elder = cookie(headers, ELDER_COOKIE) == Some("1");
-    let existing_csrf = cookie(headers, CSRF_COOKIE)
+    let cookie_csrf = cookie(headers, CSRF_COOKIE)
         .filter(|t| is_token(t))
         .map(str::to_owned);
-    let csrf = existing_csrf.clone().unwrap_or_else(sessions::new_token);
     let here = req
         .uri()
         .path_and_query()
@@ -221,6 +250,10 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         .unwrap_or_else(|| "/".into());
     let token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let is_page = !(here.starts_with("/static/") || here == "/healthz" || here == "/metrics");
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|ci| state.settings.client_address(ci.0.ip(), headers));
 
     let viewer = match (&token, is_page) {
         (Some(t), true) => match load_viewer(&state, t).await {
@@ -229,14 +262,55 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         },
         _ => None,
     };
+    // A logged-in person's token is bound to their session; a visitor's is a random value
+    // kept in a cookie until they log in (double submit), enough for the login form.
+    let csrf = match (&viewer, &token) {
+        (Some(_), Some(t)) => session_csrf(t),
+        _ => cookie_csrf.clone().unwrap_or_else(sessions::new_token),
+    };
     let ctx = Ctx {
         lang,
         elder,
         csrf: csrf.clone(),
         viewer,
         here: here.clone(),
+        client,
+    };
+    let csrf_cookie_stale = is_page && cookie_csrf.as_deref() != Some(csrf.as_str());
+    let with_cookie = |mut response: Response| {
+        // A response that starts or ends a session sets the token itself.
+        let sets_own = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|c| {
+                c.as_bytes()
+                    .starts_with(format!("{CSRF_COOKIE}=").as_bytes())
+            });
+        if csrf_cookie_stale && !sets_own {
+            let max_age = if ctx.viewer.is_some() {
+                sessions::LIFETIME_MS / 1000
+            } else {
+                // A visitor's token lasts a day: long enough for a form left open.
+                86_400
+            };
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(CSRF_COOKIE, &csrf, max_age, true),
+            );
+        }
+        response
     };
 
+    // `next` is exempt: it is only ever read through `safe_next`, which sends anything odd
+    // home, and refusing it would let a crafted link break the login page.
+    if req.uri().query().is_some_and(|q| {
+        form_urlencoded_pairs(q.as_bytes())
+            .iter()
+            .any(|(k, v)| k != "next" && (has_forbidden_control(k) || has_forbidden_control(v)))
+    }) {
+        return with_cookie(finish(&ctx, AppError::ControlCharacters.into_response()));
+    }
     let mut req = req;
     if req.method() == Method::POST {
         let (posted, rebuilt) = match posted_token(req).await {
@@ -244,32 +318,26 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
             Err(e) => return finish(&ctx, e.into_response()),
         };
         req = rebuilt;
-        let ok = match (&existing_csrf, &posted) {
-            (Some(cookie), Some(posted)) => constant_time_eq(cookie.as_bytes(), posted.as_bytes()),
-            _ => false,
-        };
+        let ok = posted
+            .as_deref()
+            .is_some_and(|p| constant_time_eq(csrf.as_bytes(), p.as_bytes()))
+            && (ctx.viewer.is_some() || cookie_csrf.is_some());
         if !ok {
-            let mut response = finish(&ctx, AppError::Csrf.into_response());
-            if existing_csrf.is_none() {
-                response.headers_mut().append(
-                    header::SET_COOKIE,
-                    set_cookie(CSRF_COOKIE, &csrf, 31_536_000, true),
-                );
-            }
-            return response;
+            return with_cookie(finish(&ctx, AppError::Csrf.into_response()));
+        }
+        if req.extensions().get::<FormBody>().is_some_and(|b| b.0) {
+            return with_cookie(finish(&ctx, AppError::ControlCharacters.into_response()));
         }
     }
     req.extensions_mut().insert(ctx.clone());
     let response = next.run(req).await;
-    let mut response = finish(&ctx, response);
-    if existing_csrf.is_none() && is_page {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &csrf, 31_536_000, true),
-        );
-    }
-    response
+    with_cookie(finish(&ctx, response))
 }
+
+/// Set on a request whose urlencoded body was read here: whether it held forbidden control
+/// characters.
+#[derive(Clone, Copy)]
+struct FormBody(bool);
 
 /// Replaces a bare error response (from a handler, an extractor or the body limit) with the
 /// friendly page, and a "log in first" error with a redirect to the login form.
@@ -291,9 +359,10 @@ fn finish(ctx: &Ctx, response: Response) -> Response {
         return response;
     }
     let csrf = response.extensions().get::<CsrfFailure>().is_some();
+    let control = response.extensions().get::<ControlFailure>().is_some();
     // A malformed id or body is, to the reader, a page that does not exist or a form that
     // could not be understood; the status codes stay truthful for machines.
-    let mut page = pages::error_page(ctx, status, csrf);
+    let mut page = pages::error_page(ctx, status, csrf, control);
     *page.status_mut() = status;
     page
 }
@@ -315,12 +384,4 @@ fn form_urlencoded_serialize(s: &str) -> String {
     out
 }
 
-/// A `next=` target is followed only when it is a path on this site, never another host.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ => "/me".to_owned(),
-    }
-}
+pub use crate::security::safe_next;

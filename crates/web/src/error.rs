@@ -22,6 +22,12 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     TooMany,
+    /// The server is at its limit of slow work (password checks, photo decoding): try again.
+    #[error("busy")]
+    Busy,
+    /// A form or address held control characters (NUL and the like) that no field accepts.
+    #[error("control characters in the request")]
+    ControlCharacters,
     /// The request body is over the size limit.
     #[error("request body too large")]
     TooLarge,
@@ -40,6 +46,8 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NeedLogin => StatusCode::UNAUTHORIZED,
             AppError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ControlCharacters => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,6 +64,9 @@ impl IntoResponse for AppError {
         if matches!(self, AppError::Csrf) {
             response.extensions_mut().insert(CsrfFailure);
         }
+        if matches!(self, AppError::ControlCharacters) {
+            response.extensions_mut().insert(ControlFailure);
+        }
         response
     }
 }
@@ -64,10 +75,15 @@ impl IntoResponse for AppError {
 #[derive(Debug, Clone, Copy)]
 pub struct CsrfFailure;
 
+/// Marks a 400 caused by control characters in a form or address, for its own message.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlFailure;
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Forbidden => AppError::Forbidden,
             other => AppError::Internal(other.to_string()),
         }
     }

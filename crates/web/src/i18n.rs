@@ -226,42 +226,26 @@ mod tests {
         for kind in ["social_org", "social_unit"] {
             ids.insert(format!("org-kind-{kind}"));
         }
-        for key in ["404", "403", "csrf", "413", "422", "429", "500"] {
+        for key in [
+            "404", "403", "csrf", "control", "413", "422", "429", "500", "503",
+        ] {
             ids.insert(format!("error-{key}-title"));
             ids.insert(format!("error-{key}-message"));
         }
-        for e in [
-            InputError::PhoneEmpty,
-            InputError::PhoneInvalid,
-            InputError::PasswordTooShort,
-            InputError::PasswordTooLong,
-            InputError::NameEmpty,
-            InputError::NameTooLong,
-        ] {
+        for e in InputError::ALL {
             ids.insert(e.message_id().to_owned());
         }
-        for e in [NameError::Empty, NameError::TooLong] {
+        for e in NameError::ALL {
             ids.insert(e.message_id().to_owned());
         }
-        for e in [
-            SeasonError::AlreadyLast,
-            SeasonError::AlreadyFirst,
-            SeasonError::ReasonRequired,
-            SeasonError::ReasonTooLong,
-            SeasonError::EndsBeforeStart(1),
-            SeasonError::OutOfOrder(1),
-            SeasonError::YearOutOfRange,
-            SeasonError::TitleInvalid,
-        ] {
+        for e in SeasonError::ALL {
+            ids.insert(e.message_id().to_owned());
+        }
+        for e in chuangxiang_domain::text::TextError::ALL {
             ids.insert(e.message_id().to_owned());
         }
         use crate::import::FileError;
-        for e in [
-            FileError::Missing,
-            FileError::UnsupportedType,
-            FileError::Unreadable,
-            FileError::UnknownEncoding,
-        ] {
+        for e in FileError::ALL {
             ids.insert(e.message_id().to_owned());
         }
         use chuangxiang_domain::import::ImportProblem;

@@ -15,6 +15,8 @@ pub mod pages;
 pub mod photos;
 pub mod ratelimit;
 pub mod routes;
+pub mod security;
+pub mod workers;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,10 +39,29 @@ pub struct AppState {
     pub public: Arc<overview::PublicCache>,
     /// Live rounds' screens (see [`live`]).
     pub live: Arc<live::Live>,
+    /// What the operator configured: trusted proxies, the public address.
+    pub settings: Arc<security::Settings>,
+    /// Password hashing and checking, one thread per core, each reusing its memory.
+    pub passwords: Arc<workers::Pool<chuangxiang_store::accounts::HashMemory>>,
+    /// Photo decoding, on fewer threads: a photo may take a second and 200 MB.
+    pub photos: Arc<workers::Pool<()>>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> Self {
+        Self::with_settings(db, security::Settings::default())
+    }
+
+    /// # Panics
+    /// When the operating system refuses to start the few worker threads, at start-up.
+    pub fn with_settings(db: Db, settings: security::Settings) -> Self {
+        let cores = workers::cores();
+        // Queues sized so that a burst waits a few seconds at most; beyond that the answer
+        // is "busy, try again" at once.
+        let passwords =
+            workers::Pool::new("password", cores, 32 * cores).expect("start the password threads");
+        let photos = workers::Pool::new("photo", cores.div_ceil(2), 4 * cores)
+            .expect("start the photo threads");
         AppState {
             db,
             metrics: Arc::new(metrics::Metrics::default()),
@@ -48,6 +69,9 @@ impl AppState {
             notifier: Arc::new(notify::LogNotifier),
             public: Arc::new(overview::PublicCache::default()),
             live: Arc::new(live::Live::default()),
+            settings: Arc::new(settings),
+            passwords: Arc::new(passwords),
+            photos: Arc::new(photos),
         }
     }
 }
@@ -70,6 +94,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.clone(),
+            security::headers,
         ))
         .with_state(state)
 }

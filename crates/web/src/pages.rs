@@ -104,15 +104,17 @@ struct ErrorTemplate {
 }
 
 /// The friendly page for an error status.
-pub fn error_page(ctx: &Ctx, status: StatusCode, csrf: bool) -> Response {
+pub fn error_page(ctx: &Ctx, status: StatusCode, csrf: bool, control: bool) -> Response {
     let t = ctx.tr();
     let key = match status.as_u16() {
         _ if csrf => "csrf",
+        400 if control => "control",
         403 => "403",
         404 | 400 | 405 => "404",
         413 => "413",
         415 | 422 => "422",
         429 => "429",
+        503 => "503",
         _ => "500",
     };
     let page = ErrorTemplate {
@@ -170,15 +172,38 @@ pub fn all_of<'a>(pairs: &'a Pairs, name: &'a str) -> impl Iterator<Item = &'a s
         .map(|(_, v)| v.as_str())
 }
 
-/// The address people's phones will open, as staff reached this server: the request's Host
-/// when it is a plain host name or address, for QR codes on posters and cards.
-pub fn site_host(headers: &axum::http::HeaderMap) -> &str {
-    headers
+/// The address people's phones will open, for QR codes on posters and cards: the configured
+/// public address, or else the request's Host as staff reached this server (when it is a plain
+/// host name or address; anything else could point a printed code at another site).
+pub fn site_origin(
+    settings: &crate::security::Settings,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.clone();
+    }
+    let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| {
             h.chars()
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
-        .unwrap_or("127.0.0.1:8080")
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// A QR code of `text` as an `<img>` source: an SVG in a `data:` address. The picture is
+/// made here from our own URL, but it still goes through an attribute rather than being
+/// written into the page unescaped, so no template needs `|safe`.
+pub fn qr_image(text: &str, min_side: u32) -> crate::error::AppResult<String> {
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| crate::error::AppError::Internal(format!("qr: {e}")))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(min_side, min_side)
+        .build();
+    Ok(format!(
+        "data:image/svg+xml,{}",
+        crate::ctx::urlencode(&svg)
+    ))
 }

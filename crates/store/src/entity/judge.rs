@@ -13,6 +13,8 @@ pub struct Model {
     /// SHA-256 of the one-time login card's token, until it is used.
     pub login_token_hash: Option<String>,
     pub created_at: i64,
+    /// Scores on paper: staff type in the judge's sheets (see `domain::rounds::SheetSource`).
+    pub paper: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

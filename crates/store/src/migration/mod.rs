@@ -11,6 +11,7 @@ mod m20261126_000003_idea_photos;
 mod m20261126_000004_proposals;
 mod m20261126_000005_idea_terms;
 mod m20261126_000006_rounds;
+mod m20261127_000007_paper_judges;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_proposals::Migration),
             Box::new(m20261126_000005_idea_terms::Migration),
             Box::new(m20261126_000006_rounds::Migration),
+            Box::new(m20261127_000007_paper_judges::Migration),
         ]
     }
 }

@@ -1,12 +1,12 @@
 //! Registering, logging in and out, and a person's own page.
 
 use crate::AppState;
-use crate::ctx::{Ctx, SESSION_COOKIE, safe_next, set_cookie};
+use crate::ctx::{CSRF_COOKIE, Ctx, SESSION_COOKIE, safe_next, session_csrf, set_cookie};
 use crate::error::{AppError, AppResult};
 use crate::pages::{Layout, render};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,7 +14,6 @@ use chuangxiang_domain::account::{DisplayName, NewPassword, Phone};
 use chuangxiang_domain::policy::{Action, Grant};
 use chuangxiang_store::{StoreError, accounts, org, sessions};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -85,11 +84,17 @@ async fn register(
     let (Ok(phone), Ok(name), Ok(password)) = (phone, name, password) else {
         return again(errors);
     };
+    // "Already registered" tells whether a number has an account, so one address may hear
+    // it only a few times in a window; after that it is told to slow down, whatever the number.
+    if !state.login_limiter.may_reveal_registered(ctx.client) {
+        return Err(AppError::TooMany);
+    }
     if accounts::phone_registered(&state.db, &phone).await? {
+        state.login_limiter.revealed_registered(ctx.client);
         errors.push(t.t("err-phone-registered"));
         return again(errors);
     }
-    let hash = hash_off_thread(password).await?;
+    let hash = hash_off_thread(&state, password).await?;
     let id = match accounts::register(&state.db, &phone, hash, &name).await {
         Ok(id) => id,
         // Two registrations of one number at the same moment: the second loses here.
@@ -99,10 +104,13 @@ async fn register(
     logged_in(&state, id, "/me").await
 }
 
-pub async fn hash_off_thread(password: NewPassword) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || accounts::hash_password(&password))
+/// Hashes a new password on the password threads (busy: 503, try again).
+pub async fn hash_off_thread(state: &AppState, password: NewPassword) -> AppResult<String> {
+    state
+        .passwords
+        .run(move |memory| accounts::hash_password_in(&password, memory))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::Busy)?
         .map_err(AppError::from)
 }
 
@@ -113,13 +121,16 @@ pub(crate) async fn logged_in(
 ) -> AppResult<Response> {
     let token = sessions::start(&state.db, account_id).await?;
     let mut response = Redirect::to(next).into_response();
-    let cookie =
-        format!("{SESSION_COOKIE}={token}; Path=/; Max-Age=2592000; SameSite=Lax; HttpOnly");
-    response.headers_mut().append(
+    let lifetime = sessions::LIFETIME_MS / 1000;
+    let headers = response.headers_mut();
+    headers.append(
         header::SET_COOKIE,
-        cookie
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
+        set_cookie(SESSION_COOKIE, &token, lifetime, true),
+    );
+    // The form token changes with the session: one learned before logging in is worthless.
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(CSRF_COOKIE, &session_csrf(&token), lifetime, true),
     );
     Ok(response)
 }
@@ -159,7 +170,6 @@ struct LoginForm {
 /// Logs in. A wrong number and a wrong password get the same answer, in the same time.
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ctx: Ctx,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
@@ -179,27 +189,31 @@ async fn login(
         *r.status_mut() = status;
         Ok(r)
     };
-    if !state.login_limiter.allowed(&key, Some(addr.ip())) {
+    // The attempt is counted before the password is looked at, so parallel guesses cannot
+    // slip past the limit while the first ones are still being hashed.
+    let Some(attempt) = state.login_limiter.reserve(&key, ctx.client) else {
         return refuse("login-too-many", StatusCode::TOO_MANY_REQUESTS);
-    }
+    };
     let account = match Phone::parse(&form.phone) {
         Ok(phone) => accounts::by_phone(&state.db, &phone).await?,
         Err(_) => None,
     };
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || {
-        accounts::verify_password(stored.as_deref(), &password)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    match (ok, account) {
-        (true, Some(account)) => {
-            state.login_limiter.succeeded(&key);
+    let checked = state
+        .passwords
+        .run(move |memory| accounts::verify_password_in(stored.as_deref(), &password, memory))
+        .await;
+    match (checked, account) {
+        (Err(_), _) => {
+            state.login_limiter.release(attempt);
+            Err(AppError::Busy)
+        }
+        (Ok(true), Some(account)) => {
+            state.login_limiter.succeeded(attempt);
             logged_in(&state, account.id, &next).await
         }
         _ => {
-            state.login_limiter.failed(&key, Some(addr.ip()));
             state.metrics.login_failed();
             refuse("login-failed", StatusCode::UNAUTHORIZED)
         }
@@ -214,9 +228,11 @@ async fn logout(
         sessions::end(&state.db, token).await?;
     }
     let mut response = Redirect::to("/").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true));
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(name, "", 0, true));
+    }
     Ok(response)
 }
 

@@ -10,11 +10,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 use chuangxiang_domain::account::{DisplayName, NewPassword, Phone};
 use chuangxiang_domain::notify::Message;
 use chuangxiang_domain::policy::{Action, CommunityRef};
+use chuangxiang_domain::text::{self, TextError};
 use chuangxiang_store::{StoreError, accounts, org};
 use rand::Rng;
 use serde::Deserialize;
@@ -27,7 +28,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/community/{id}/residents/{account}/password",
-            post(reset_password),
+            get(reset_form).post(reset_password),
         )
 }
 
@@ -189,12 +190,17 @@ async fn create_resident(
             }
         }
     };
-    let consent = form.consent.trim();
-    if form.consented.is_none() || consent.is_empty() {
-        errors.push(t.t("err-consent-required"));
-    } else if consent.chars().count() > 500 {
-        errors.push(t.t("err-consent-too-long"));
+    let consent = text::multi_line(&form.consent);
+    match consent {
+        Err(TextError::ControlCharacter | TextError::BidiControl) => {
+            errors.push(t.t("err-consent-hidden"))
+        }
+        Err(TextError::Invisible) | Ok("") => errors.push(t.t("err-consent-required")),
+        _ if form.consented.is_none() => errors.push(t.t("err-consent-required")),
+        Ok(c) if c.chars().count() > 500 => errors.push(t.t("err-consent-too-long")),
+        Ok(_) => {}
     }
+    let consent = consent.unwrap_or_default();
     if let Some(p) = &phone
         && accounts::phone_registered(&state.db, p).await?
     {
@@ -253,26 +259,125 @@ fn temporary_password() -> String {
         .collect()
 }
 
-/// Sets a new temporary password for a resident of the community and shows it once.
-async fn reset_password(
+#[derive(Template)]
+#[template(path = "community/reset.html")]
+struct ResetPage {
+    l: Layout,
+    community_id: i64,
+    community: String,
+    account_id: i64,
+    name: String,
+    phone: String,
+    consent: String,
+    errors: Vec<String>,
+}
+
+/// The resident whose password is to be set, after asking the policy: a plain resident of
+/// this community, never an account holding a role.
+async fn resident_to_reset(
+    state: &AppState,
+    ctx: &Ctx,
+    raw_community: &str,
+    raw_account: &str,
+) -> AppResult<(org::Community, accounts::Account)> {
+    let community = managed_community(state, ctx, raw_community).await?;
+    let target = accounts::by_id(&state.db, parse_id(raw_account)?).await?;
+    if target.community_id != Some(community.id) {
+        return Err(AppError::NotFound);
+    }
+    let holds_roles = !accounts::grants(&state.db, target.id).await?.is_empty();
+    ctx.require(Action::ResetResidentPassword {
+        community: CommunityRef {
+            community_id: community.id,
+            street_id: community.street_id,
+        },
+        target_holds_roles: holds_roles,
+    })?;
+    Ok((community, target))
+}
+
+fn reset_page(
+    ctx: &Ctx,
+    community: org::Community,
+    target: accounts::Account,
+    consent: String,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let failed = !errors.is_empty();
+    let mut r = render(&ResetPage {
+        l: Layout::new(ctx),
+        community_id: community.id,
+        community: community.name,
+        account_id: target.id,
+        phone: target
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok())
+            .map(|p| p.masked())
+            .unwrap_or_default(),
+        name: target.display_name,
+        consent,
+        errors,
+    })?;
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// Asks, before a password is replaced, how the resident asked for it.
+async fn reset_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, account)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let community = managed_community(&state, &ctx, &id).await?;
-    let target = accounts::by_id(&state.db, parse_id(&account)?).await?;
-    if target.community_id != Some(community.id) {
-        return Err(AppError::NotFound);
+    let (community, target) = resident_to_reset(&state, &ctx, &id, &account).await?;
+    reset_page(&ctx, community, target, String::new(), vec![])
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    consented: Option<String>,
+}
+
+/// Sets a new temporary password for a resident of the community, at the resident's own
+/// request (recorded), ends their sessions and shows the password once.
+async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, account)): Path<(String, String)>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    let (community, target) = resident_to_reset(&state, &ctx, &id, &account).await?;
+    let t = ctx.tr();
+    let checked = chuangxiang_domain::text::multi_line(&form.consent);
+    let consent = checked.as_deref().unwrap_or_default();
+    let problem = if checked.is_err() && !form.consent.trim().is_empty() {
+        Some("err-consent-hidden")
+    } else if form.consented.is_none() || consent.is_empty() {
+        Some("err-reset-consent-required")
+    } else if consent.chars().count() > 500 {
+        Some("err-consent-too-long")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        let typed = form.consent.chars().take(500).collect();
+        return reset_page(&ctx, community, target, typed, vec![t.t(message)]);
     }
     let password = temporary_password();
     let parsed = NewPassword::parse(&password).map_err(|e| AppError::Internal(e.to_string()))?;
-    let hash = hash_off_thread(parsed).await?;
+    let hash = hash_off_thread(&state, parsed).await?;
     accounts::reset_password(
         &state.db,
         ctx.viewer()?.account_id,
         community.street_id,
         target.id,
         hash,
+        consent,
     )
     .await?;
     if let Some(p) = &target.phone {

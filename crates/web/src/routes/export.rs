@@ -192,9 +192,10 @@ async fn proposal_sheets(
     ])
 }
 
-/// A cell as a spreadsheet should read it: text that starts like a formula is prefixed with
-/// an apostrophe, so an idea titled "=HYPERLINK(…)" stays text.
-fn defuse(cell: &str) -> String {
+/// A text cell as a spreadsheet should read it: text that starts like a formula is prefixed
+/// with an apostrophe, so an idea titled "=HYPERLINK(…)" stays text. Every CSV the site
+/// publishes writes its text cells through this (the exports here, a round's files).
+pub(crate) fn spreadsheet_text(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
@@ -218,7 +219,7 @@ fn csv_of(sheet: &Sheet) -> AppResult<Vec<u8>> {
     writer.write_record(sheet.header).map_err(csv)?;
     for row in &sheet.rows {
         writer
-            .write_record(row.iter().map(|c| defuse(c)))
+            .write_record(row.iter().map(|c| spreadsheet_text(c)))
             .map_err(csv)?;
     }
     writer
@@ -283,11 +284,11 @@ async fn export(
 
 #[cfg(test)]
 mod tests {
-    use super::defuse;
+    use super::spreadsheet_text;
 
     #[test]
     fn a_cell_that_looks_like_a_formula_stays_text() {
-        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(defuse("萌宠俱乐部"), "萌宠俱乐部");
+        assert_eq!(spreadsheet_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_text("萌宠俱乐部"), "萌宠俱乐部");
     }
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/projector.js", get(projector_script))
 }
 
 /// One step of the progress strip.
@@ -217,11 +218,25 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    let mut response = include_str!("../../static/app.css").into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    static_file(
+        include_str!("../../static/app.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+/// The projector's script: a file of its own, since the pages allow no inline script.
+async fn projector_script() -> Response {
+    static_file(
+        include_str!("../../static/projector.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+fn static_file(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

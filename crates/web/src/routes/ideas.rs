@@ -653,9 +653,13 @@ async fn add_photo(
         }
     }
     let already = ideas::photo_ids(&state.db, idea.id).await?.len();
-    let processed = tokio::task::spawn_blocking(move || crate::photos::process(&upload, already))
+    // Decoding runs on the few photo threads: parallel uploads wait their turn or are told
+    // the server is busy, rather than each taking hundreds of megabytes at once.
+    let processed = state
+        .photos
+        .run(move |_| crate::photos::process(&upload, already))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|_| AppError::Busy)?;
     let notice = match processed {
         Err(e) => e.message_id(),
         Ok(p) => {
@@ -884,14 +888,9 @@ async fn poster(
         community_id: community.id,
         street_id: community.street_id,
     }))?;
-    // The address people's phones will open is the one staff reached the server by.
-    let host = crate::pages::site_host(&headers);
-    let url = format!("http://{host}/ideas/new?community={}", community.id);
-    let qr = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| AppError::Internal(format!("qr: {e}")))?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(320, 320)
-        .build();
+    let origin = crate::pages::site_origin(&state.settings, &headers);
+    let url = format!("{origin}/ideas/new?community={}", community.id);
+    let qr = crate::pages::qr_image(&url, 320)?;
     render(&PosterPage {
         t: ctx.tr(),
         street: org::street(&state.db, community.street_id).await?.name,

@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::pages::{Layout, Pairs, beijing_time, field, parse_id, render};
 use crate::routes::admin::admin_street;
+use crate::routes::export::spreadsheet_text;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,7 +22,9 @@ use chuangxiang_domain::account::Phone;
 use chuangxiang_domain::competition::{self, Lang, Outcome, Rules, Sources};
 use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::proposals::Status as ProposalStatus;
-use chuangxiang_domain::rounds::{self as rules, RecusalReason, RoundError, RoundStatus};
+use chuangxiang_domain::rounds::{
+    self as rules, RecusalReason, RoundError, RoundStatus, SheetSource,
+};
 use chuangxiang_store::{StoreError, accounts, org, proposals, rounds, season, sessions};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -206,9 +209,11 @@ impl RoundData {
                 .map_err(|e| AppError::Internal(e.to_string()))
                 .and_then(|b| String::from_utf8(b).map_err(|e| AppError::Internal(e.to_string())))
         };
+        // Text cells go through the spreadsheet guard; the judges' labels, the rules' keys (ASCII
+        // identifiers that must match rules.toml) and the numbers are written as they are.
         let mut scores = csv::Writer::from_writer(Vec::new());
         scores
-            .write_record(["proposal", "judge", "group", "criterion", "score"])
+            .write_record(["proposal", "judge", "group", "criterion", "score", "source"])
             .map_err(csv_err)?;
         for s in self.sheets.iter().filter(|s| keep(s.proposal_id)) {
             let group = self
@@ -219,6 +224,8 @@ impl RoundData {
                 .unwrap_or_default();
             let sheet: BTreeMap<String, Decimal> = serde_json::from_str(&s.scores)
                 .map_err(|e| AppError::Internal(format!("sheet {}: {e}", s.id)))?;
+            // Which sheets staff typed in from paper; the engine reads past the column.
+            let source = SheetSource::of_paper(s.paper).key();
             // In the rubric's order, so the file reads like the paper sheet.
             for c in self.rules.criteria() {
                 if let Some(score) = sheet.get(&c.key) {
@@ -229,6 +236,7 @@ impl RoundData {
                             group.clone(),
                             c.key.clone(),
                             score.normalize().to_string(),
+                            source.to_owned(),
                         ])
                         .map_err(csv_err)?;
                 }
@@ -242,10 +250,12 @@ impl RoundData {
             proposals
                 .write_record([
                     p.id.to_string(),
-                    self.communities
-                        .get(&p.community_id)
-                        .cloned()
-                        .unwrap_or_default(),
+                    community_cell(
+                        self.communities
+                            .get(&p.community_id)
+                            .map(String::as_str)
+                            .unwrap_or_default(),
+                    ),
                     p.budget_total.clone(),
                     self.supports.get(&p.id).copied().unwrap_or(0).to_string(),
                 ])
@@ -286,6 +296,18 @@ impl RoundData {
                 .collect::<Vec<_>>()
                 .join("\n")
         }))
+    }
+}
+
+/// A community's name as a cell of proposals.csv: guarded like every text cell, and still one
+/// name per community, because the engine counts the per-community cap by this text. The guard
+/// turns `=X` into `'=X`, so a name that already starts with an apostrophe gets one more:
+/// `'=X` becomes `''=X` and the two communities stay two.
+fn community_cell(name: &str) -> String {
+    if name.starts_with('\'') {
+        format!("'{name}")
+    } else {
+        spreadsheet_text(name)
     }
 }
 
@@ -492,6 +514,8 @@ pub struct JudgeRow {
     pub name: String,
     pub group: String,
     pub card: bool,
+    /// Scores on paper: staff type in the sheets without giving a reason.
+    pub paper: bool,
 }
 
 pub struct OrderRow {
@@ -536,6 +560,8 @@ struct AdminPage {
     criteria: Vec<(String, Vec<String>)>,
     order: Vec<OrderRow>,
     judges: Vec<JudgeRow>,
+    /// How many judges score on paper: the paper form offers them first.
+    paper_judges: usize,
     recusals: Vec<RecusalRow>,
     objections: Vec<ObjectionRow>,
     notice: Option<String>,
@@ -661,8 +687,10 @@ async fn admin_page(
                 name: name(j.account_id),
                 group: j.group_key.clone(),
                 card: !phones.contains(&j.account_id),
+                paper: j.paper,
             })
             .collect(),
+        paper_judges: d.judges.iter().filter(|j| j.paper).count(),
         recusals: d
             .recusals
             .iter()
@@ -730,7 +758,8 @@ fn card_token() -> (String, String) {
 }
 
 /// Adds a judge: an account found by phone number, or a new judge account created on the spot
-/// by name (who then logs in with a printed card).
+/// by name (who then logs in with a printed card). Whether the judge scores on paper is a
+/// separate choice: a judge with a card may still score on a phone.
 async fn add_judge(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -766,10 +795,11 @@ async fn add_judge(
             Err(_) => return Ok(back(r.id, "err-round-judge-account")),
         }
     };
+    let source = SheetSource::of_paper(!field(&form, "paper").is_empty());
     answered(
         &state,
         r.id,
-        rounds::add_judge(
+        rounds::add_judge_scoring_by(
             &state.db,
             r.id,
             street,
@@ -781,6 +811,7 @@ async fn add_judge(
                 public,
                 token_hash: hash,
             },
+            source,
         )
         .await,
         "judge-added",
@@ -812,7 +843,7 @@ async fn cards(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let (r, _) = hosted(&state, &ctx, &id).await?;
-    let host = crate::pages::site_host(&headers);
+    let origin = crate::pages::site_origin(&state.settings, &headers);
     let mut out = Vec::new();
     let judges = rounds::judges(&state.db, r.id).await?;
     let ids: Vec<i64> = judges.iter().map(|j| j.account_id).collect();
@@ -826,12 +857,8 @@ async fn cards(
         }
         let (token, hash) = card_token();
         rounds::renew_login_card(&state.db, r.id, j.account_id, &hash).await?;
-        let url = format!("http://{host}/judge/{token}");
-        let qr = qrcode::QrCode::new(url.as_bytes())
-            .map_err(|e| AppError::Internal(format!("qr: {e}")))?
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .build();
+        let url = format!("{origin}/judge/{token}");
+        let qr = crate::pages::qr_image(&url, 200)?;
         out.push(Card {
             name: account.display_name,
             group: j.group_key,
@@ -986,6 +1013,8 @@ struct SheetBy {
     judge: i64,
     entered_by: i64,
     paper: bool,
+    /// Why staff type in a paper sheet for a judge who scores on a phone.
+    reason: Option<String>,
 }
 
 /// Checks and stores one sheet; the rules' domain check first, then the store's conditional
@@ -1002,6 +1031,7 @@ async fn store_sheet(
         judge,
         entered_by,
         paper,
+        reason,
     } = by;
     if !d.proposals.iter().any(|(_, p)| p.id == proposal) {
         return Err(AppError::NotFound);
@@ -1023,20 +1053,21 @@ async fn store_sheet(
         Err(e) => return Ok(Err(e)),
     };
     let json = serde_json::to_string(&sheet).map_err(|e| AppError::Internal(e.to_string()))?;
-    match rounds::submit_sheet(
-        &state.db,
-        d.round.id,
-        street,
-        rounds::NewSheet {
-            proposal_id: proposal,
-            account_id: judge,
-            scores_json: &json,
-            entered_by,
-            paper,
-        },
-    )
-    .await
-    {
+    let new = rounds::NewSheet {
+        proposal_id: proposal,
+        account_id: judge,
+        scores_json: &json,
+        entered_by,
+        paper,
+    };
+    let stored = match &reason {
+        Some(reason) => {
+            rounds::submit_paper_sheet_for_phone_judge(&state.db, d.round.id, street, new, reason)
+                .await
+        }
+        None => rounds::submit_sheet(&state.db, d.round.id, street, new).await,
+    };
+    match stored {
         Ok(()) => {
             state.live.changed(d.round.id);
             Ok(Ok(()))
@@ -1054,7 +1085,8 @@ async fn store_sheet(
     }
 }
 
-/// Staff type in a paper score sheet for a judge without a phone.
+/// Staff type in a paper score sheet: freely for a judge who scores on paper, for any other
+/// judge only with a reason, which the audit log keeps. It never replaces a submitted sheet.
 async fn paper_sheet(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1064,15 +1096,21 @@ async fn paper_sheet(
     let (r, street) = hosted(&state, &ctx, &id).await?;
     let d = round_data(&state, r).await?;
     let judge = parse_id(field(&form, "judge"))?;
-    if !d.judges.iter().any(|j| j.account_id == judge) {
+    let Some(j) = d.judges.iter().find(|j| j.account_id == judge) else {
         return Err(AppError::NotFound);
-    }
+    };
     let proposal = parse_id(field(&form, "proposal"))?;
+    let reason =
+        match rules::check_paper_entry(SheetSource::of_paper(j.paper), field(&form, "reason")) {
+            Ok(reason) => reason,
+            Err(e) => return Ok(back(d.round.id, e.message_id())),
+        };
     let by = ctx.viewer()?.account_id;
     let sheet_by = SheetBy {
         judge,
         entered_by: by,
         paper: true,
+        reason,
     };
     match store_sheet(&state, &d, street, proposal, sheet_by, &form).await? {
         Ok(()) => Ok(back(d.round.id, "paper-saved")),
@@ -1392,6 +1430,7 @@ async fn submit_sheet(
                 judge: me,
                 entered_by: me,
                 paper: false,
+                reason: None,
             },
             &form,
         )
@@ -1658,6 +1697,8 @@ struct ResultsPage {
     objections: Vec<ObjectionRow>,
     can_object: bool,
     files: [&'static str; 5],
+    /// How many of the sheets staff typed in from paper.
+    paper_sheets: String,
     message: Option<String>,
 }
 
@@ -1704,7 +1745,8 @@ async fn results(
                 rank: p.rank.map(|r| r.to_string()).unwrap_or_default(),
                 id: p.proposal.clone(),
                 title: d.title(id),
-                community: p.community.clone(),
+                // The community's own name: the files carry it guarded for spreadsheets.
+                community: d.community_of(id),
                 cost: chuangxiang_domain::proposals::yuan(p.cost),
                 groups: p
                     .groups
@@ -1784,6 +1826,17 @@ async fn results(
             .collect(),
         can_object: ctx.viewer.is_some() && rules::check_objection(status, today(), notice).is_ok(),
         files: FILES,
+        paper_sheets: crate::i18n::text_with(
+            t.0,
+            "results-paper-sheets",
+            &[
+                (
+                    "count",
+                    d.sheets.iter().filter(|s| s.paper).count().to_string(),
+                ),
+                ("total", d.sheets.len().to_string()),
+            ],
+        ),
         message: notice_text(t, q.notice.as_deref()),
     })
 }
@@ -1851,8 +1904,20 @@ async fn object(
         Ok(b) => b,
         Err(e) => return Ok(to(e.message_id())),
     };
-    rounds::object(&state.db, r.id, street, ctx.viewer()?.account_id, &body).await?;
-    Ok(to("objection-filed"))
+    let me = ctx.viewer()?.account_id;
+    match rounds::object(&state.db, r.id, street, me, &body).await {
+        Ok(()) => Ok(to("objection-filed")),
+        // Refused inside the store's transaction: say why from what is stored now. Objections
+        // are never removed, so the rule that refused it still does, unless the notice ended.
+        Err(StoreError::Conflict) => {
+            let mine = rounds::objections_by(&state.db, r.id, me).await?;
+            let why = rules::check_objection_quota(mine.iter().map(|o| o.body.as_str()), &body)
+                .err()
+                .unwrap_or(RoundError::NotInNotice);
+            Ok(to(why.message_id()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub struct ProjectRow {

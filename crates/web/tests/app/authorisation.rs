@@ -118,6 +118,7 @@ fn table() -> Vec<Row> {
         get("/healthz", "/healthz", PUBLIC),
         get("/metrics", "/metrics", PUBLIC),
         get("/static/app.css", "/static/app.css", PUBLIC),
+        get("/static/projector.js", "/static/projector.js", PUBLIC),
         get("/register", "/register", PUBLIC),
         get("/login", "/login", PUBLIC),
         // One's own account.
@@ -266,8 +267,10 @@ fn table() -> Vec<Row> {
         // A coordinator's forms for their community.
         post("/community/{id}/residents", "/community/{S}/residents", Body::Form(&[("name", "矩阵代开户{role}"), ("consent", "本人当面同意"), ("consented", "yes")]), [L, F, A, F, A]),
         post("/community/{id}/residents", "/community/{O}/residents", Body::Form(&[("name", "矩阵代开户{role}"), ("consent", "本人当面同意"), ("consented", "yes")]), [L, F, F, F, A]),
-        post("/community/{id}/residents/{account}/password", "/community/{S}/residents/{R}/password", Body::Empty, [L, F, A, F, A]),
-        post("/community/{id}/residents/{account}/password", "/community/{O}/residents/{Q}/password", Body::Empty, [L, F, F, F, A]),
+        get("/community/{id}/residents/{account}/password", "/community/{S}/residents/{R}/password", [L, F, A, F, A]),
+        post("/community/{id}/residents/{account}/password", "/community/{S}/residents/{R}/password", Body::Form(&[("consent", "本人当面提出，核对了身份证"), ("consented", "yes")]), [L, F, A, F, A]),
+        // {Q} was made a coordinator of 花西三 above: staff are never reset from a community page.
+        post("/community/{id}/residents/{account}/password", "/community/{O}/residents/{Q}/password", Body::Form(&[("consent", "本人当面提出"), ("consented", "yes")]), [L, F, F, F, F]),
         post("/community/{id}/residents/{account}/password", "/community/{S}/residents/{Q}/password", Body::Empty, [L, F, N, F, N]),
         post("/community/{id}/residents/{account}/password", "/community/{S}/residents/999999/password", Body::Empty, [L, F, N, F, N]),
         // Last: it ends the session the rows above used.

@@ -96,7 +96,13 @@ async fn a_password_reset_is_shown_once_and_ends_the_residents_sessions() {
     let list = coordinator.get(&residents).await;
     list.assert_contains(&format!("{residents}/{liu}/password"));
     let page = coordinator
-        .post_form(&format!("{residents}/{liu}/password"), &[])
+        .post_form(
+            &format!("{residents}/{liu}/password"),
+            &[
+                ("consent", "本人来电，核对了登记信息"),
+                ("consented", "yes"),
+            ],
+        )
         .await;
     page.assert_status(200);
     page.assert_contains("刘叔叔 的新密码（只显示这一次，请当面告知）");
@@ -163,7 +169,7 @@ async fn a_street_admin_resets_the_password_of_a_resident_of_any_community_of_th
     let page = app
         .post_form(
             &format!("/community/{huaxisan}/residents/{neighbour}/password"),
-            &[],
+            &[("consent", "本人到街道办事处"), ("consented", "yes")],
         )
         .await;
     page.assert_status(200);

@@ -342,3 +342,174 @@ async fn a_method_the_route_does_not_have_is_not_a_server_error() {
         .expect("a DELETE");
     assert_eq!(response.status(), 405);
 }
+
+/// A control character in a form is refused before any handler reads it (400); should that
+/// backstop ever let one through, the form's own check refuses it (422, with its message).
+/// Either way never a 500.
+#[track_caller]
+fn assert_refused(page: &Page, message: &str) {
+    match page.status.as_u16() {
+        400 => {}
+        422 => assert!(
+            page.errors().contains(message),
+            "expected {message:?}: {}",
+            page.errors()
+        ),
+        _ => page.assert_status(422),
+    }
+}
+
+/// Text nobody types but a script can send: a NUL byte (which PostgreSQL refuses to store), a
+/// right-to-left override that turns a title around, a name of invisible characters. Each is
+/// refused with a message in plain words, the same on every engine, and nothing is written.
+#[tokio::test]
+async fn hidden_characters_in_typed_text_are_refused_on_every_engine_and_nothing_is_written() {
+    use chuangxiang_domain::ideas::Status as IdeaStatus;
+    use chuangxiang_store::{ideas, proposals, season};
+    let app = TestApp::spawn().await;
+    let name_hidden = "称呼里有看不见的特殊字符，请重新输入。";
+    let accounts = app.account_count().await;
+
+    // Registering needs no login.
+    let visitor = app.browser();
+    let register = |name: &'static str| {
+        let visitor = visitor.clone();
+        async move {
+            visitor
+                .post_form(
+                    "/register",
+                    &[
+                        ("phone", "13912340001"),
+                        ("name", name),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_refused(&register("王\u{0}阿姨").await, name_hidden);
+    assert_refused(&register("王阿姨\u{7}").await, name_hidden);
+    for (name, message) in [
+        ("\u{202E}王阿姨", name_hidden),
+        ("王\u{2066}阿姨", name_hidden),
+        ("\u{200B}\u{3164}\u{3000}", "请填写称呼。"),
+    ] {
+        let page = register(name).await;
+        page.assert_status(422);
+        assert_eq!(page.errors(), message, "{name:?}");
+    }
+    assert!(app.account("13912340001").await.is_none());
+
+    // A coordinator opens an account for a resident.
+    let coordinator = app.logged_in(COORDINATOR, PASSWORD).await;
+    let path = format!("/community/{}/residents", app.community_id("圣星").await);
+    let consent_hidden = "同意方式里有看不见的特殊字符，请重新输入。";
+    for (name, consent, message) in [
+        ("钱\u{0}奶奶", "本人当面同意", name_hidden),
+        ("钱奶奶", "本人\u{0}当面同意", consent_hidden),
+        ("钱\u{202E}奶奶", "本人当面同意", name_hidden),
+        ("钱奶奶", "本人\u{2066}当面同意", consent_hidden),
+    ] {
+        let page = coordinator
+            .post_form(
+                &path,
+                &[("name", name), ("consent", consent), ("consented", "yes")],
+            )
+            .await;
+        if name.contains('\u{0}') || consent.contains('\u{0}') {
+            assert_refused(&page, message);
+        } else {
+            page.assert_status(422);
+            assert_eq!(page.errors(), message, "{name:?} {consent:?}");
+        }
+    }
+    assert_eq!(app.account_count().await, accounts, "no account was opened");
+
+    // A resident submits an idea.
+    let resident = app.logged_in(crate::common::RESIDENT, PASSWORD).await;
+    let huaxisan = app.community_id("花西三").await.to_string();
+    let category = app.idea_categories().await[0].to_string();
+    let submitted = app.audit_entries("idea.submitted").await.len();
+    let idea = |title: &'static str, place: &'static str| {
+        let (resident, huaxisan, category) = (resident.clone(), huaxisan.clone(), category.clone());
+        async move {
+            resident
+                .post_form(
+                    "/ideas",
+                    &[
+                        ("title", title),
+                        ("description", "大家商量过，希望社区支持。"),
+                        ("place", place),
+                        ("category_id", &category),
+                        ("community_id", &huaxisan),
+                        ("submit_as", "self"),
+                        ("confirm", "1"),
+                    ],
+                )
+                .await
+        }
+    };
+    let title_hidden = "标题里有看不见的特殊字符，请重新输入。";
+    assert_refused(&idea("楼道\u{0}灯常亮", "").await, title_hidden);
+    let page = idea("\u{202E}楼道灯常亮", "3号楼\u{2066}").await;
+    page.assert_status(422);
+    assert_eq!(
+        page.errors(),
+        format!("{title_hidden} 地点里有看不见的特殊字符，请重新输入。")
+    );
+    assert_eq!(app.audit_entries("idea.submitted").await.len(), submitted);
+
+    // In step 4 the resident starts a proposal from an accepted idea of their community.
+    app.logged_in(STREET_ADMIN, PASSWORD)
+        .await
+        .post_form("/admin/season/advance", &[("expected", "3")])
+        .await
+        .assert_redirect("/admin/season");
+    let current = season::current(&app.db, app.street_id().await)
+        .await
+        .expect("read the season")
+        .expect("the demo season");
+    let (accepted, _) = ideas::wall(
+        &app.db,
+        &ideas::WallQuery {
+            season_id: current.id,
+            community_id: huaxisan.parse().ok(),
+            statuses: vec![IdeaStatus::Accepted],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the wall");
+    let idea = accepted.first().expect("an accepted idea in 花西三");
+    let all = proposals::ListQuery {
+        season_id: current.id,
+        ..Default::default()
+    };
+    let before = proposals::list(&app.db, &all).await.expect("list").len();
+    let page = resident
+        .post_form(
+            "/proposals",
+            &[
+                ("title", "楼道\u{202E}新更微"),
+                ("category_id", &idea.category_id.to_string()),
+                ("idea", &idea.id.to_string()),
+            ],
+        )
+        .await;
+    page.assert_status(422);
+    assert_eq!(page.errors(), "提案名称里有看不见的特殊字符，请重新输入。");
+    let after = proposals::list(&app.db, &all).await.expect("list").len();
+    assert_eq!(after, before, "no proposal was started");
+
+    // A spreadsheet is uploaded, not posted as a form: its rows reach the import's own check.
+    let admin = app.logged_in(STREET_ADMIN, PASSWORD).await;
+    let file = "姓名,手机号,社区\n王\u{0}秀红,13912340002,圣星\n李四,13912340003,圣\u{202E}星\n";
+    let page = admin
+        .upload("/admin/import", "residents", "居民.csv", file.into())
+        .await;
+    page.assert_status(422);
+    page.assert_contains("文件中有 2 处问题，没有导入任何数据。");
+    page.assert_contains(name_hidden);
+    page.assert_contains("名称里有看不见的特殊字符，请重新输入。");
+    assert_eq!(app.account_count().await, accounts, "nothing was imported");
+}

@@ -18,3 +18,4 @@ mod operations;
 mod privacy;
 mod proposals;
 mod rounds;
+mod security;

@@ -18,6 +18,7 @@ use chuangxiang_domain::account::Phone;
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_store::{Db, accounts, audit, ideas, org, season};
 use chuangxiang_web::AppState;
+use chuangxiang_web::security::Settings;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::{StatusCode, Url};
@@ -340,12 +341,12 @@ pub struct TestApp {
     database: FreshDatabase,
 }
 
-async fn start_server(db: Db) -> (String, JoinHandle<()>) {
+async fn start_server(db: Db, settings: Settings) -> (String, JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port on 127.0.0.1");
     let addr = listener.local_addr().expect("the listener's address");
-    let state = AppState::new(db);
+    let state = AppState::with_settings(db, settings);
     let handle = tokio::spawn(async move {
         let _ = chuangxiang_web::serve(listener, state).await;
     });
@@ -354,6 +355,11 @@ async fn start_server(db: Db) -> (String, JoinHandle<()>) {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(Settings::default()).await
+    }
+
+    /// The application with the operator's settings (trusted proxies, public address).
+    pub async fn spawn_with(settings: Settings) -> TestApp {
         let database = FreshDatabase::create().await;
         let db = chuangxiang_store::connect(&database.url)
             .await
@@ -367,7 +373,7 @@ impl TestApp {
                 .expect("the Wangjing demo loads into an empty database");
             rewind_to_idea_collection(&db).await;
         }
-        let (base, handle) = start_server(db.clone()).await;
+        let (base, handle) = start_server(db.clone(), settings).await;
         TestApp {
             browser: Browser::new(&base),
             base,
@@ -383,7 +389,7 @@ impl TestApp {
         let db = chuangxiang_store::connect(&self.database.url)
             .await
             .expect("a second connection to the same database");
-        let (base, handle) = start_server(db).await;
+        let (base, handle) = start_server(db, Settings::default()).await;
         self.servers.push(handle);
         base
     }
@@ -539,6 +545,7 @@ pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
     pub content_type: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -554,11 +561,13 @@ impl Page {
         };
         let location = header(LOCATION);
         let content_type = header(CONTENT_TYPE);
+        let headers = response.headers().clone();
         let body = response.text().await.expect("a readable response body");
         Page {
             status,
             location,
             content_type,
+            headers,
             body,
         }
     }
@@ -673,9 +682,21 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
+        Self::build(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A visitor whose every request carries this header (as a proxy would add it).
+    pub fn with_header(base: &str, name: &'static str, value: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(name, value.parse().expect("a header value the test chose"));
+        Self::build(base, headers)
+    }
+
+    fn build(base: &str, headers: reqwest::header::HeaderMap) -> Browser {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
             .build()
