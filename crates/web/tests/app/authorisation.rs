@@ -284,11 +284,19 @@ fn declared_routes() -> BTreeSet<(String, String)> {
     let method = regex::Regex::new(r"(?:^|[^A-Za-z0-9_])(get|post|put|patch|delete|any)\(")
         .expect("method pattern");
     let mut routes = BTreeSet::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("the route modules")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
+    // A big area is a folder of modules (`routes/rounds/`), so the reader walks folders too.
+    let mut files = Vec::new();
+    let mut folders = vec![dir];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("the route modules") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     for file in files {
         let source = std::fs::read_to_string(&file).expect("a route module");

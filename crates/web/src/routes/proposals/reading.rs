@@ -1,0 +1,229 @@
+//! Reading a proposal: its page, with notes, team, versions and what the viewer may do next;
+//! the parts the page shares with the printed 提案书 and the edit form.
+
+use super::{NoticeQuery, category_name, load, notice_text};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppResult;
+use crate::i18n::Tr;
+use crate::pages::{Layout, beijing_time, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chuangxiang_domain::policy::{Action, TeamRole};
+use chuangxiang_domain::proposals::{self as rules, Checklist, Content, Section, Status, yuan};
+use chuangxiang_store::{accounts, proposals};
+use std::collections::HashMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/proposals/{id}", get(detail))
+}
+
+pub struct NoteView {
+    pub author: String,
+    pub body: String,
+    pub when: String,
+    pub version: i32,
+}
+
+pub struct StepView {
+    pub date: String,
+    pub activity: String,
+}
+
+pub struct LineView {
+    pub item: String,
+    pub unit: String,
+    pub quantity: String,
+    pub price: String,
+    pub total: String,
+}
+
+pub struct MemberView {
+    pub name: String,
+    pub role: String,
+}
+
+pub struct VersionView {
+    pub number: i32,
+    pub by: String,
+    pub when: String,
+}
+
+/// What both the page and the printed 提案书 show.
+pub(super) struct Body {
+    pub(super) background: String,
+    pub(super) goals: String,
+    pub(super) methods: String,
+    pub(super) steps: Vec<StepView>,
+    pub(super) lines: Vec<LineView>,
+    pub(super) total: String,
+    pub(super) partners: String,
+    pub(super) resources: String,
+    pub(super) risks: String,
+    pub(super) beneficiaries: String,
+    pub(super) sustainability: String,
+}
+
+pub(super) fn body_of(c: &Content) -> Body {
+    Body {
+        background: c.background.clone(),
+        goals: c.goals.clone(),
+        methods: c.methods.clone(),
+        steps: c
+            .steps
+            .iter()
+            .map(|s| StepView {
+                date: s.date.to_string(),
+                activity: s.activity.clone(),
+            })
+            .collect(),
+        lines: c
+            .budget
+            .iter()
+            .map(|l| LineView {
+                item: l.item.clone(),
+                unit: l.unit.clone(),
+                quantity: l.quantity.normalize().to_string(),
+                price: yuan(l.unit_price),
+                total: yuan(l.total()),
+            })
+            .collect(),
+        total: yuan(c.total()),
+        partners: c.partners.clone(),
+        resources: c.resources.clone(),
+        risks: c.risks.clone(),
+        beneficiaries: c.beneficiaries.clone(),
+        sustainability: c.sustainability.clone(),
+    }
+}
+
+/// Coaching notes grouped under the sections they are about, in the 提案书's order.
+pub(super) fn notes_by_section(
+    t: Tr,
+    notes: &[proposals::Note],
+    names: &HashMap<i64, String>,
+) -> Vec<(String, Vec<NoteView>)> {
+    Section::ALL
+        .into_iter()
+        .filter_map(|section| {
+            let these: Vec<NoteView> = notes
+                .iter()
+                .filter(|n| n.section == section.key())
+                .map(|n| NoteView {
+                    author: names.get(&n.author_id).cloned().unwrap_or_default(),
+                    body: n.body.clone(),
+                    when: beijing_time(n.created_at),
+                    version: n.version,
+                })
+                .collect();
+            (!these.is_empty()).then(|| (t.t(&section.message_id()), these))
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "proposals/detail.html")]
+struct DetailPage {
+    l: Layout,
+    id: i64,
+    title: String,
+    community: String,
+    category: String,
+    status: String,
+    version: i32,
+    b: Body,
+    notes: Vec<(String, Vec<NoteView>)>,
+    ideas: Vec<(i64, String)>,
+    team: Vec<MemberView>,
+    versions: Vec<VersionView>,
+    missing: Vec<String>,
+    can_edit: bool,
+    can_invite: bool,
+    invited: bool,
+    can_note: bool,
+    can_sign_off: bool,
+    checklist: Vec<(&'static str, String)>,
+    sections: Vec<(&'static str, String)>,
+    ready_version: Option<i32>,
+    notice: Option<String>,
+}
+
+/// A proposal's page: its text, notes, team and versions, and the forms the viewer may use.
+async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
+    let x = load(&state, &ctx, &id).await?;
+    let t = ctx.tr();
+    let content = proposals::content_of(&x.p.content)?;
+    let notes = proposals::notes(&state.db, x.p.id).await?;
+    let versions = proposals::versions(&state.db, x.p.id).await?;
+    let mut people: Vec<i64> = x.team.iter().map(|m| m.account_id).collect();
+    people.extend(notes.iter().map(|n| n.author_id));
+    people.extend(versions.iter().map(|v| v.1));
+    let names = accounts::names(&state.db, &people).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let by_section = notes_by_section(t, &notes, &names);
+    let editable = rules::check_edit(x.step, Some(x.status)).is_ok();
+    let can_edit = editable && ctx.require(Action::EditProposal(x.r)).is_ok();
+    let can_sign_off =
+        x.status == Status::Draft && editable && ctx.require(Action::SignOffProposal(x.r)).is_ok();
+    render(&DetailPage {
+        l: Layout::new(&ctx),
+        id: x.p.id,
+        community: x.community.name.clone(),
+        category: category_name(&state, x.p.season_id, x.p.category_id).await?,
+        status: t.t(&format!("proposal-status-{}", x.status.key())),
+        version: x.p.version,
+        b: body_of(&content),
+        notes: by_section,
+        ideas: proposals::ideas(&state.db, x.p.id)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.title))
+            .collect(),
+        team: x
+            .team
+            .iter()
+            .map(|m| MemberView {
+                name: name(m.account_id),
+                role: t.t(&format!("proposal-team-{}", m.status)),
+            })
+            .collect(),
+        versions: versions
+            .iter()
+            .rev()
+            .map(|(number, by, at)| VersionView {
+                number: *number,
+                by: name(*by),
+                when: beijing_time(*at),
+            })
+            .collect(),
+        missing: content
+            .missing()
+            .into_iter()
+            .map(|s| t.t(&s.message_id()))
+            .collect(),
+        can_edit,
+        can_invite: can_edit && x.team.len() < rules::TEAM_MAX,
+        invited: x.r.team == Some(TeamRole::Invited) && editable,
+        can_note: editable && ctx.require(Action::CoachProposal(x.r)).is_ok(),
+        can_sign_off,
+        checklist: Checklist::KEYS
+            .iter()
+            .map(|k| (*k, t.t(&format!("checklist-{k}"))))
+            .collect(),
+        sections: Section::ALL
+            .iter()
+            .map(|s| (s.key(), t.t(&s.message_id())))
+            .collect(),
+        ready_version: x.p.ready_version,
+        notice: notice_text(t, q.notice.as_deref()),
+        title: x.p.title,
+    })
+}
