@@ -8,6 +8,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+mod aggregate;
+
+pub use aggregate::{
+    BudgetCap, Member, Proposal, Refusal, SeasonTerms, SignOff, role_from_key, role_key,
+};
+
 /// Why a proposal or a change to it was refused. Each has a message id `err-proposal-…`;
 /// those about one row of a table take the row's number as `$row`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

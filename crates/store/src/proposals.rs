@@ -4,12 +4,16 @@
 use crate::audit::{self, Entry};
 use crate::entity::{
     coaching, idea, proposal, proposal_idea, proposal_member, proposal_note, proposal_version,
+    season,
 };
 use crate::{Result, StoreError, notifications, now_ms};
 use chuangxiang_domain::audit::AuditAction;
 use chuangxiang_domain::notify::Notice;
-use chuangxiang_domain::policy::TeamRole;
-use chuangxiang_domain::proposals::{Content, Status, yuan};
+use chuangxiang_domain::policy::{CommunityRef, TeamRole};
+use chuangxiang_domain::proposals::{
+    self as rules, BudgetCap, Content, SeasonTerms, SignOff, Status, yuan,
+};
+use chuangxiang_domain::season::Step;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait,
@@ -32,6 +36,111 @@ pub fn content_of(json: &str) -> Result<Content> {
 
 fn to_json(content: &Content) -> Result<String> {
     serde_json::to_string(content).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+/// A proposal's status as the domain knows it; a stored word it does not know is an error.
+pub fn status_of(p: &Proposal) -> Result<Status> {
+    Status::from_key(&p.status)
+        .ok_or_else(|| StoreError::Database(format!("proposal {}: status {:?}", p.id, p.status)))
+}
+
+/// The season's cap on one proposal's budget. A stored cap that does not read as one is an
+/// error, never "no cap": the cap is what keeps a proposal within the season's money.
+pub fn cap_of(s: &season::Model) -> Result<Option<BudgetCap>> {
+    s.budget_cap
+        .as_deref()
+        .map(|raw| {
+            BudgetCap::parse(raw)
+                .ok_or_else(|| StoreError::Database(format!("season {}: budget cap {raw:?}", s.id)))
+        })
+        .transpose()
+}
+
+impl TryFrom<Member> for rules::Member {
+    type Error = StoreError;
+
+    fn try_from(m: Member) -> Result<Self> {
+        let role = rules::role_from_key(&m.status).ok_or_else(|| {
+            StoreError::Database(format!(
+                "proposal {} team: role {:?}",
+                m.proposal_id, m.status
+            ))
+        })?;
+        Ok(rules::Member {
+            account_id: m.account_id,
+            role,
+        })
+    }
+}
+
+/// The rows a proposal is built from.
+struct Rows {
+    proposal: Proposal,
+    season: season::Model,
+    street_id: i64,
+    team: Vec<Member>,
+    coach_org: Option<i64>,
+}
+
+impl TryFrom<Rows> for rules::Proposal {
+    type Error = StoreError;
+
+    fn try_from(r: Rows) -> Result<Self> {
+        let p = r.proposal;
+        let step = Step::from_number(r.season.current_step).ok_or_else(|| {
+            StoreError::Database(format!(
+                "season {}: step {}",
+                r.season.id, r.season.current_step
+            ))
+        })?;
+        let sign_off = match (p.ready_by, p.ready_at, p.ready_version) {
+            (Some(by), Some(at), Some(version)) => Some(SignOff { by, at, version }),
+            _ => None,
+        };
+        Ok(rules::Proposal {
+            status: status_of(&p)?,
+            content: content_of(&p.content)?,
+            season: SeasonTerms {
+                step,
+                cap: cap_of(&r.season)?,
+            },
+            team: r
+                .team
+                .into_iter()
+                .map(rules::Member::try_from)
+                .collect::<Result<_>>()?,
+            community: CommunityRef {
+                community_id: p.community_id,
+                street_id: r.street_id,
+            },
+            coach_org: r.coach_org,
+            sign_off,
+            id: p.id,
+            season_id: p.season_id,
+            category_id: p.category_id,
+            title: p.title,
+            version: p.version,
+        })
+    }
+}
+
+/// A proposal with its season's terms, team and coach: what every question about it needs.
+pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<rules::Proposal> {
+    let proposal = get(conn, id).await?;
+    let season = crate::season::by_id(conn, proposal.season_id).await?;
+    let street_id = crate::org::community(conn, proposal.community_id)
+        .await?
+        .street_id;
+    let team = team(conn, id).await?;
+    let coach_org = coach_of(conn, proposal.season_id, proposal.community_id).await?;
+    Rows {
+        proposal,
+        season,
+        street_id,
+        team,
+        coach_org,
+    }
+    .try_into()
 }
 
 /// Takes the proposal's row for this transaction before reading anything. A write first

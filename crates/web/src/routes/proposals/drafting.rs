@@ -1,9 +1,7 @@
 //! Revising a proposal, every save a new version, and comparing two versions.
 
 use super::reading::{NoteView, notes_by_section};
-use super::{
-    Loaded, back_to, cap_of, guarantee_labels, load, may_edit, problem_text, unprocessable,
-};
+use super::{ask, back_to, guarantee_labels, load, problem_text, unprocessable};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppResult;
@@ -14,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-use chuangxiang_domain::proposals::{Content, DraftInput, ProposalError, Section, Status, yuan};
+use chuangxiang_domain::proposals::{Content, DraftInput, Proposal, Section, yuan};
 use chuangxiang_store::{StoreError, accounts, proposals};
 use serde::Deserialize;
 
@@ -133,7 +131,7 @@ fn input_from(pairs: &Pairs) -> DraftInput {
 }
 
 struct EditState<'a> {
-    x: &'a Loaded,
+    p: &'a Proposal,
     base: i32,
     input: DraftInput,
     extra_rows: usize,
@@ -170,8 +168,8 @@ async fn edit_page(state: &AppState, ctx: &Ctx, e: EditState<'_>) -> AppResult<R
         .collect();
     let total = Content::parse(&e.input, None)
         .map(|(_, c)| yuan(c.total()))
-        .unwrap_or_else(|_| e.x.p.budget_total.clone());
-    let notes = proposals::notes(&state.db, e.x.p.id).await?;
+        .unwrap_or_else(|_| yuan(e.p.content.total()));
+    let notes = proposals::notes(&state.db, e.p.id).await?;
     let names = accounts::names(
         &state.db,
         &notes.iter().map(|n| n.author_id).collect::<Vec<_>>(),
@@ -195,13 +193,13 @@ async fn edit_page(state: &AppState, ctx: &Ctx, e: EditState<'_>) -> AppResult<R
     };
     let r = render(&EditPage {
         l: Layout::new(ctx),
-        id: e.x.p.id,
+        id: e.p.id,
         base: e.base,
         input,
         steps,
         lines,
         total,
-        cap: cap_of(&e.x.season).map(yuan),
+        cap: e.p.season.cap.map(|c| yuan(c.amount())),
         errors: e.errors,
         theirs: e.theirs,
         notes: by_section,
@@ -215,18 +213,17 @@ async fn edit_form(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
-    if let Err(e) = may_edit(&ctx, &x)? {
-        return Ok(back_to(x.p.id, e.message_id()));
+    let p = load(&state, &ctx, &id).await?;
+    if let Err(e) = ask(p.may_edit(ctx.actor()))? {
+        return Ok(back_to(p.id, e.message_id()));
     }
-    let content = proposals::content_of(&x.p.content)?;
     edit_page(
         &state,
         &ctx,
         EditState {
-            x: &x,
-            base: x.p.version,
-            input: input_of(&x.p.title, &content),
+            p: &p,
+            base: p.version,
+            input: input_of(&p.title, &p.content),
             extra_rows: 0,
             errors: vec![],
             theirs: vec![],
@@ -244,10 +241,10 @@ async fn save(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
+    let p = load(&state, &ctx, &id).await?;
     let t = ctx.tr();
-    if let Err(e) = may_edit(&ctx, &x)? {
-        return Ok(back_to(x.p.id, e.message_id()));
+    if let Err(e) = ask(p.may_edit(ctx.actor()))? {
+        return Ok(back_to(p.id, e.message_id()));
     }
     let input = input_from(&form);
     let base: i32 = field(&form, "base").trim().parse().unwrap_or(0);
@@ -256,7 +253,7 @@ async fn save(
             &state,
             &ctx,
             EditState {
-                x: &x,
+                p: &p,
                 base,
                 input,
                 extra_rows: 5,
@@ -266,7 +263,7 @@ async fn save(
         )
         .await;
     }
-    let (title, content) = match Content::parse(&input, cap_of(&x.season)) {
+    let (title, content) = match p.check_revision(&input) {
         Ok(ok) => ok,
         Err(problems) => {
             let errors = problems.into_iter().map(|e| problem_text(t, e)).collect();
@@ -274,7 +271,7 @@ async fn save(
                 &state,
                 &ctx,
                 EditState {
-                    x: &x,
+                    p: &p,
                     base,
                     input,
                     extra_rows: 0,
@@ -285,64 +282,75 @@ async fn save(
             .await;
         }
     };
-    let viewer = ctx.viewer()?.account_id;
+    if !p.is_current(base) {
+        return conflict(&state, &ctx, &p, base, input).await;
+    }
     match proposals::revise(
         &state.db,
         proposals::Revision {
-            id: x.p.id,
-            street_id: x.community.street_id,
+            id: p.id,
+            street_id: p.community.street_id,
             base,
-            by: viewer,
+            by: ctx.viewer()?.account_id,
             title: &title,
             content: &content,
         },
     )
     .await
     {
-        Ok(_) => Ok(back_to(x.p.id, "saved")),
+        Ok(_) => Ok(back_to(p.id, "saved")),
+        // Someone saved between our reading and our writing: the store's conditional update
+        // refused this one.
         Err(StoreError::Conflict) => {
-            let now = proposals::get(&state.db, x.p.id).await?;
-            let theirs_content = proposals::content_of(&now.content)?;
-            let from = match proposals::version(&state.db, x.p.id, base).await {
-                Ok(v) => proposals::content_of(&v.content)?,
-                Err(StoreError::NotFound) => Content::default(),
-                Err(e) => return Err(e.into()),
-            };
-            let labels = guarantee_labels(t);
-            let labels = [labels[0].as_str(), labels[1].as_str(), labels[2].as_str()];
-            let theirs = from
-                .changed_sections(&theirs_content)
-                .into_iter()
-                .map(|s| Theirs {
-                    heading: t.t(&s.message_id()),
-                    text: theirs_content.section_text(s, labels),
-                })
-                .collect();
-            let mut errors = vec![t.t(ProposalError::EditConflict.message_id())];
-            if now.status == Status::Shortlisted.key() {
-                errors = vec![t.t(ProposalError::Locked.message_id())];
-            }
-            let x = Loaded { p: now, ..x };
-            edit_page(
-                &state,
-                &ctx,
-                EditState {
-                    base: x.p.version,
-                    x: &x,
-                    input,
-                    extra_rows: 0,
-                    errors,
-                    theirs,
-                },
-            )
-            .await
-            .map(|mut r| {
-                *r.status_mut() = StatusCode::CONFLICT;
-                r
-            })
+            let now = proposals::load(&state.db, p.id).await?;
+            conflict(&state, &ctx, &now, base, input).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The form again (409) with the person's text kept, the sections others changed since version
+/// `base` shown, and the latest version as the new base.
+async fn conflict(
+    state: &AppState,
+    ctx: &Ctx,
+    now: &Proposal,
+    base: i32,
+    input: DraftInput,
+) -> AppResult<Response> {
+    let t = ctx.tr();
+    let from = match proposals::version(&state.db, now.id, base).await {
+        Ok(v) => proposals::content_of(&v.content)?,
+        Err(StoreError::NotFound) => Content::default(),
+        Err(e) => return Err(e.into()),
+    };
+    let labels = guarantee_labels(t);
+    let labels = [labels[0].as_str(), labels[1].as_str(), labels[2].as_str()];
+    let theirs = from
+        .changed_sections(&now.content)
+        .into_iter()
+        .map(|s| Theirs {
+            heading: t.t(&s.message_id()),
+            text: now.content.section_text(s, labels),
+        })
+        .collect();
+    edit_page(
+        state,
+        ctx,
+        EditState {
+            p: now,
+            base: now.version,
+            input,
+            extra_rows: 0,
+            errors: vec![t.t(now.stale_save().message_id())],
+            theirs,
+        },
+    )
+    .await
+    .map(|mut r| {
+        *r.status_mut() = StatusCode::CONFLICT;
+        r
+    })
 }
 
 pub struct Side {
@@ -377,9 +385,9 @@ async fn compare(
     Path(id): Path<String>,
     Query(q): Query<CompareQuery>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
+    let p = load(&state, &ctx, &id).await?;
     let t = ctx.tr();
-    let latest = x.p.version;
+    let latest = p.version;
     let pick = |raw: &Option<String>, default: i32| {
         raw.as_deref()
             .and_then(|v| v.trim().parse::<i32>().ok())
@@ -388,8 +396,8 @@ async fn compare(
     };
     let b = pick(&q.b, latest);
     let a = pick(&q.a, (b - 1).max(1));
-    let va = proposals::version(&state.db, x.p.id, a).await?;
-    let vb = proposals::version(&state.db, x.p.id, b).await?;
+    let va = proposals::version(&state.db, p.id, a).await?;
+    let vb = proposals::version(&state.db, p.id, b).await?;
     let (ca, cb) = (
         proposals::content_of(&va.content)?,
         proposals::content_of(&vb.content)?,
@@ -413,8 +421,8 @@ async fn compare(
     }));
     render(&ComparePage {
         l: Layout::new(&ctx),
-        id: x.p.id,
-        title: x.p.title,
+        id: p.id,
+        title: p.title,
         a,
         b,
         numbers: (1..=latest).rev().collect(),

@@ -49,19 +49,22 @@ fn proposal_cards(
     t: Tr,
     rows: Vec<proposals::Proposal>,
     communities: &HashMap<i64, String>,
-) -> Vec<ProposalCard> {
+) -> AppResult<Vec<ProposalCard>> {
     rows.into_iter()
-        .map(|p| ProposalCard {
-            community: communities
-                .get(&p.community_id)
-                .cloned()
-                .unwrap_or_default(),
-            status: t.t(&format!("proposal-status-{}", p.status)),
-            ready: p.status == Status::Ready.key(),
-            budget: p.budget_total,
-            when: beijing_time(p.updated_at),
-            title: p.title,
-            id: p.id,
+        .map(|p| {
+            let status = proposals::status_of(&p)?;
+            Ok(ProposalCard {
+                community: communities
+                    .get(&p.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                status: t.t(&format!("proposal-status-{}", status.key())),
+                ready: status == Status::Ready,
+                budget: p.budget_total,
+                when: beijing_time(p.updated_at),
+                title: p.title,
+                id: p.id,
+            })
         })
         .collect()
 }
@@ -153,11 +156,11 @@ async fn list(
         l: Layout::new(&ctx),
         season: s.title.clone(),
         drafting: s.current_step == Step::ProposalDrafting.number(),
-        mine: proposal_cards(t, mine, &communities),
-        coaching: proposal_cards(t, coaching, &communities),
-        staff: proposal_cards(t, staff, &communities),
+        mine: proposal_cards(t, mine, &communities)?,
+        coaching: proposal_cards(t, coaching, &communities)?,
+        staff: proposal_cards(t, staff, &communities)?,
         can_shortlist,
-        public: proposal_cards(t, public, &communities),
+        public: proposal_cards(t, public, &communities)?,
         notice: notice_text(t, q.notice.as_deref()),
     })
 }

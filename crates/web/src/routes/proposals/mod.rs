@@ -13,17 +13,14 @@ mod team;
 
 use crate::AppState;
 use crate::ctx::Ctx;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::pages::parse_id;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chuangxiang_domain::policy::{Action, CommunityRef, ProposalRef};
-use chuangxiang_domain::proposals::{self as rules, ProposalError, Status};
-use chuangxiang_domain::season::Step;
-use chuangxiang_store::{ideas, org, proposals, season};
-use rust_decimal::Decimal;
+use chuangxiang_domain::proposals::{Proposal, ProposalError, Refusal};
+use chuangxiang_store::{ideas, proposals};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -38,61 +35,21 @@ pub fn router() -> Router<AppState> {
         .merge(print::router())
 }
 
-/// The season's cap on one proposal's budget.
-fn cap_of(s: &season::Season) -> Option<Decimal> {
-    s.budget_cap
-        .as_deref()
-        .and_then(|c| Decimal::from_str_exact(c).ok())
-}
-
-/// A proposal with everything needed to decide who may do what with it.
-struct Loaded {
-    p: proposals::Proposal,
-    community: org::Community,
-    season: season::Season,
-    step: Step,
-    status: Status,
-    team: Vec<proposals::Member>,
-    r: ProposalRef,
-}
-
 /// Loads a proposal the viewer may read, or answers 404/403/login.
-async fn load(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<Loaded> {
-    let p = proposals::get(&state.db, parse_id(raw)?).await?;
-    let community = org::community(&state.db, p.community_id).await?;
-    let season = season::by_id(&state.db, p.season_id).await?;
-    let step = Step::from_number(season.current_step).ok_or(AppError::NotFound)?;
-    let status = Status::from_key(&p.status).ok_or(AppError::NotFound)?;
-    let team = proposals::team(&state.db, p.id).await?;
-    let viewer = ctx.viewer.as_ref().map(|v| v.account_id);
-    let r = ProposalRef {
-        community: CommunityRef {
-            community_id: community.id,
-            street_id: community.street_id,
-        },
-        coach_org: proposals::coach_of(&state.db, p.season_id, p.community_id).await?,
-        team: team
-            .iter()
-            .find(|m| Some(m.account_id) == viewer)
-            .and_then(proposals::role),
-        public: status.is_public(),
-    };
-    ctx.require(Action::ReadProposal(r))?;
-    Ok(Loaded {
-        p,
-        community,
-        season,
-        step,
-        status,
-        team,
-        r,
-    })
+async fn load(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<Proposal> {
+    let p = proposals::load(&state.db, parse_id(raw)?).await?;
+    p.may_read(ctx.actor())?;
+    Ok(p)
 }
 
-/// Checks that the viewer may revise the proposal now.
-fn may_edit(ctx: &Ctx, x: &Loaded) -> AppResult<Result<(), ProposalError>> {
-    ctx.require(Action::EditProposal(x.r))?;
-    Ok(rules::check_edit(x.step, Some(x.status)))
+/// Splits the proposal's answer: a denial is the request's error (403, or log in first); a
+/// rule of the programme is what the page then explains.
+fn ask(answer: Result<(), Refusal>) -> AppResult<Result<(), ProposalError>> {
+    match answer {
+        Ok(()) => Ok(Ok(())),
+        Err(Refusal::Denied(d)) => Err(d.into()),
+        Err(Refusal::Rule(e)) => Ok(Err(e)),
+    }
 }
 
 fn back_to(id: i64, notice: &str) -> Response {

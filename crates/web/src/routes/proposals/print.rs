@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
-use chuangxiang_store::{accounts, org, proposals};
+use chuangxiang_store::{accounts, org, proposals, season};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/proposals/{id}/print", get(print))
@@ -46,30 +46,31 @@ async fn print(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
+    let p = load(&state, &ctx, &id).await?;
     let t = ctx.tr();
-    let content = proposals::content_of(&x.p.content)?;
-    let joined = proposals::joined(&x.team);
+    let joined = p.joined();
     let names = accounts::names(&state.db, &joined).await?;
     render(&PrintPage {
         l: PrintLayout { t },
-        street: org::street(&state.db, x.community.street_id).await?.name,
-        season: x.season.title.clone(),
-        community: x.community.name.clone(),
-        category: category_name(&state, x.p.season_id, x.p.category_id).await?,
-        status: t.t(&format!("proposal-status-{}", x.status.key())),
-        version: x.p.version,
+        street: org::street(&state.db, p.community.street_id).await?.name,
+        season: season::by_id(&state.db, p.season_id).await?.title,
+        community: org::community(&state.db, p.community.community_id)
+            .await?
+            .name,
+        category: category_name(&state, p.season_id, p.category_id).await?,
+        status: t.t(&format!("proposal-status-{}", p.status.key())),
+        version: p.version,
         team: joined
             .iter()
             .filter_map(|id| names.get(id).cloned())
             .collect(),
-        ideas: proposals::ideas(&state.db, x.p.id)
+        ideas: proposals::ideas(&state.db, p.id)
             .await?
             .into_iter()
             .map(|i| i.title)
             .collect(),
-        b: body_of(&content),
+        b: body_of(&p.content),
         printed: beijing_time(chuangxiang_store::now_ms()),
-        title: x.p.title,
+        title: p.title,
     })
 }

@@ -12,9 +12,8 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chuangxiang_domain::policy::{Action, TeamRole};
-use chuangxiang_domain::proposals::{self as rules, Checklist, Content, Section, Status, yuan};
-use chuangxiang_store::{accounts, proposals};
+use chuangxiang_domain::proposals::{Checklist, Content, Section, role_key, yuan};
+use chuangxiang_store::{accounts, org, proposals};
 use std::collections::HashMap;
 
 pub(super) fn router() -> Router<AppState> {
@@ -158,41 +157,38 @@ async fn detail(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
+    let p = load(&state, &ctx, &id).await?;
     let t = ctx.tr();
-    let content = proposals::content_of(&x.p.content)?;
-    let notes = proposals::notes(&state.db, x.p.id).await?;
-    let versions = proposals::versions(&state.db, x.p.id).await?;
-    let mut people: Vec<i64> = x.team.iter().map(|m| m.account_id).collect();
+    let actor = ctx.actor();
+    let notes = proposals::notes(&state.db, p.id).await?;
+    let versions = proposals::versions(&state.db, p.id).await?;
+    let mut people: Vec<i64> = p.team.iter().map(|m| m.account_id).collect();
     people.extend(notes.iter().map(|n| n.author_id));
     people.extend(versions.iter().map(|v| v.1));
     let names = accounts::names(&state.db, &people).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
-    let by_section = notes_by_section(t, &notes, &names);
-    let editable = rules::check_edit(x.step, Some(x.status)).is_ok();
-    let can_edit = editable && ctx.require(Action::EditProposal(x.r)).is_ok();
-    let can_sign_off =
-        x.status == Status::Draft && editable && ctx.require(Action::SignOffProposal(x.r)).is_ok();
     render(&DetailPage {
         l: Layout::new(&ctx),
-        id: x.p.id,
-        community: x.community.name.clone(),
-        category: category_name(&state, x.p.season_id, x.p.category_id).await?,
-        status: t.t(&format!("proposal-status-{}", x.status.key())),
-        version: x.p.version,
-        b: body_of(&content),
-        notes: by_section,
-        ideas: proposals::ideas(&state.db, x.p.id)
+        id: p.id,
+        community: org::community(&state.db, p.community.community_id)
+            .await?
+            .name,
+        category: category_name(&state, p.season_id, p.category_id).await?,
+        status: t.t(&format!("proposal-status-{}", p.status.key())),
+        version: p.version,
+        b: body_of(&p.content),
+        notes: notes_by_section(t, &notes, &names),
+        ideas: proposals::ideas(&state.db, p.id)
             .await?
             .into_iter()
             .map(|i| (i.id, i.title))
             .collect(),
-        team: x
+        team: p
             .team
             .iter()
             .map(|m| MemberView {
                 name: name(m.account_id),
-                role: t.t(&format!("proposal-team-{}", m.status)),
+                role: t.t(&format!("proposal-team-{}", role_key(m.role))),
             })
             .collect(),
         versions: versions
@@ -204,16 +200,17 @@ async fn detail(
                 when: beijing_time(*at),
             })
             .collect(),
-        missing: content
+        missing: p
+            .content
             .missing()
             .into_iter()
             .map(|s| t.t(&s.message_id()))
             .collect(),
-        can_edit,
-        can_invite: can_edit && x.team.len() < rules::TEAM_MAX,
-        invited: x.r.team == Some(TeamRole::Invited) && editable,
-        can_note: editable && ctx.require(Action::CoachProposal(x.r)).is_ok(),
-        can_sign_off,
+        can_edit: p.may_edit(actor).is_ok(),
+        can_invite: p.may_invite(actor).is_ok(),
+        invited: p.may_answer(actor).is_ok(),
+        can_note: p.may_coach(actor).is_ok(),
+        can_sign_off: p.may_sign_off(actor).is_ok(),
         checklist: Checklist::KEYS
             .iter()
             .map(|k| (*k, t.t(&format!("checklist-{k}"))))
@@ -222,8 +219,8 @@ async fn detail(
             .iter()
             .map(|s| (s.key(), t.t(&s.message_id())))
             .collect(),
-        ready_version: x.p.ready_version,
+        ready_version: p.sign_off.map(|s| s.version),
         notice: notice_text(t, q.notice.as_deref()),
-        title: x.p.title,
+        title: p.title,
     })
 }

@@ -10,8 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use chuangxiang_domain::policy::Action;
-use chuangxiang_domain::proposals::{self as rules, Status};
-use chuangxiang_domain::season::Step;
 use chuangxiang_store::proposals;
 
 pub(super) fn router() -> Router<AppState> {
@@ -28,15 +26,13 @@ async fn shortlist(
     ctx.require(Action::ShortlistProposals {
         street_id: street.id,
     })?;
-    let step = Step::from_number(s.current_step).ok_or(AppError::NotFound)?;
     let mut ids = Vec::new();
     for raw in all_of(&form, "id").take(500) {
-        let p = proposals::get(&state.db, parse_id(raw)?).await?;
+        let p = proposals::load(&state.db, parse_id(raw)?).await?;
         if p.season_id != s.id {
             return Err(AppError::NotFound);
         }
-        let status = Status::from_key(&p.status).ok_or(AppError::NotFound)?;
-        if let Err(e) = rules::shortlist(step, status) {
+        if let Err(e) = p.may_shortlist() {
             return Ok(
                 Redirect::to(&format!("/proposals?notice={}", e.message_id())).into_response(),
             );

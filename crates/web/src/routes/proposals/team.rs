@@ -1,6 +1,6 @@
 //! The team: inviting a registered person by their number, and answering an invitation.
 
-use super::{back_to, load, may_edit};
+use super::{ask, back_to, load};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use chuangxiang_domain::account::Phone;
-use chuangxiang_domain::policy::Action;
-use chuangxiang_domain::proposals::{self as rules, ProposalError};
+use chuangxiang_domain::proposals::ProposalError;
 use chuangxiang_store::{StoreError, accounts, proposals};
 use serde::Deserialize;
 
@@ -33,24 +32,25 @@ async fn invite(
     Path(id): Path<String>,
     Form(form): Form<InviteForm>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
-    if let Err(e) = may_edit(&ctx, &x)? {
-        return Ok(back_to(x.p.id, e.message_id()));
-    }
-    if x.team.len() >= rules::TEAM_MAX {
-        return Ok(back_to(x.p.id, ProposalError::TeamFull.message_id()));
+    let p = load(&state, &ctx, &id).await?;
+    if let Err(e) = ask(p.may_invite(ctx.actor()))? {
+        return Ok(back_to(p.id, e.message_id()));
     }
     let account = match Phone::parse(&form.phone) {
         Ok(phone) => accounts::by_phone(&state.db, &phone).await?,
         Err(_) => None,
     };
     let Some(account) = account else {
-        return Ok(back_to(x.p.id, ProposalError::NoSuchAccount.message_id()));
+        return Ok(back_to(p.id, ProposalError::NoSuchAccount.message_id()));
     };
+    if let Err(e) = ask(p.invite(ctx.actor(), account.id))? {
+        return Ok(back_to(p.id, e.message_id()));
+    }
+    // Two invitations of one person at once: the store's unique rule refuses the second.
     let notice = match proposals::invite(
         &state.db,
-        x.p.id,
-        x.community.street_id,
+        p.id,
+        p.community.street_id,
         ctx.viewer()?.account_id,
         account.id,
     )
@@ -60,7 +60,7 @@ async fn invite(
         Err(StoreError::Conflict) => ProposalError::AlreadyOnTeam.message_id(),
         Err(e) => return Err(e.into()),
     };
-    Ok(back_to(x.p.id, notice))
+    Ok(back_to(p.id, notice))
 }
 
 #[derive(Deserialize)]
@@ -76,11 +76,9 @@ async fn answer_invitation(
     Path(id): Path<String>,
     Form(form): Form<AnswerForm>,
 ) -> AppResult<Response> {
-    let x = load(&state, &ctx, &id).await?;
-    ctx.require(Action::AnswerInvitation(x.r))?;
-    // A shortlisted proposal's team is what the jury's recusals were computed from: it is frozen.
-    if let Err(e) = rules::check_edit(x.step, Some(x.status)) {
-        return Ok(back_to(x.p.id, e.message_id()));
+    let p = load(&state, &ctx, &id).await?;
+    if let Err(e) = ask(p.may_answer(ctx.actor()))? {
+        return Ok(back_to(p.id, e.message_id()));
     }
     let accept = match form.answer.as_str() {
         "accept" => true,
@@ -89,17 +87,17 @@ async fn answer_invitation(
     };
     match proposals::answer_invitation(
         &state.db,
-        x.p.id,
-        x.community.street_id,
+        p.id,
+        p.community.street_id,
         ctx.viewer()?.account_id,
         accept,
     )
     .await
     {
-        Ok(()) if accept => Ok(back_to(x.p.id, "joined")),
+        Ok(()) if accept => Ok(back_to(p.id, "joined")),
         // Having declined, the person may no longer read a draft.
         Ok(()) => Ok(Redirect::to("/proposals?notice=declined").into_response()),
-        Err(StoreError::Conflict) => Ok(back_to(x.p.id, "joined")),
+        Err(StoreError::Conflict) => Ok(back_to(p.id, "joined")),
         Err(e) => Err(e.into()),
     }
 }
