@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
 use crate::pages::beijing_time;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -13,17 +14,50 @@ use axum::routing::get;
 use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::proposals::yuan;
 use chuangxiang_store::{ideas, org, proposals, season};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/export/{file}", get(export))
 }
 
-/// One sheet of an export: Chinese headers, as offices expect them, and text cells.
+/// One sheet of an export: Chinese headers, as offices expect them, and typed cells.
 struct Sheet {
     name: &'static str,
     header: &'static [&'static str],
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// A cell as a finance officer needs it: numbers a spreadsheet can sum, times it can sort,
+/// labels a person reads; text that looks like a formula stays text.
+enum Cell {
+    Text(String),
+    /// A whole number: an id, a count, a version.
+    Int(i64),
+    /// An amount in yuan, shown with two decimals and kept exact (`rust_decimal`).
+    Money(Decimal),
+    /// A quantity: as many decimals as it has.
+    Number(Decimal),
+    /// A moment, milliseconds since the epoch, shown in Beijing time.
+    Time(i64),
+}
+
+impl Cell {
+    /// The cell as CSV text.
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => spreadsheet_text(t),
+            Cell::Int(n) => n.to_string(),
+            Cell::Money(d) => yuan(*d),
+            Cell::Number(d) => d.normalize().to_string(),
+            Cell::Time(ms) => beijing_time(*ms),
+        }
+    }
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
 }
 
 const IDEA_HEADER: [&str; 10] = [
@@ -84,30 +118,33 @@ async fn names(
     Ok((communities, categories))
 }
 
-async fn idea_sheets(state: &AppState, street_id: i64, season_id: i64) -> AppResult<Vec<Sheet>> {
+async fn idea_sheets(
+    state: &AppState,
+    t: Tr,
+    street_id: i64,
+    season_id: i64,
+) -> AppResult<Vec<Sheet>> {
     let (communities, categories) = names(state, street_id, season_id).await?;
     let rows = ideas::of_season(&state.db, season_id)
         .await?
         .into_iter()
         .map(|i| {
             vec![
-                i.id.to_string(),
-                i.title,
-                communities
-                    .get(&i.community_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                categories.get(&i.category_id).cloned().unwrap_or_default(),
-                i.status,
-                i.supports.to_string(),
-                beijing_time(i.created_at),
-                i.paper_form_number.unwrap_or_default(),
-                if i.late {
-                    "是".to_owned()
-                } else {
-                    String::new()
-                },
-                i.description,
+                Cell::Int(i.id),
+                text(i.title),
+                text(
+                    communities
+                        .get(&i.community_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                text(categories.get(&i.category_id).cloned().unwrap_or_default()),
+                text(t.t(&format!("idea-status-{}", i.status))),
+                Cell::Int(i64::from(i.supports)),
+                Cell::Time(i.created_at),
+                text(i.paper_form_number.unwrap_or_default()),
+                text(if i.late { "是" } else { "" }),
+                text(i.description),
             ]
         })
         .collect();
@@ -121,6 +158,7 @@ async fn idea_sheets(state: &AppState, street_id: i64, season_id: i64) -> AppRes
 /// The season's proposals, and in a second sheet every budget line, each in exact decimals.
 async fn proposal_sheets(
     state: &AppState,
+    t: Tr,
     street_id: i64,
     season_id: i64,
 ) -> AppResult<Vec<Sheet>> {
@@ -146,36 +184,44 @@ async fn proposal_sheets(
             .collect();
         for l in &content.budget {
             lines.push(vec![
-                p.id.to_string(),
-                p.title.clone(),
-                l.item.clone(),
-                l.unit.clone(),
-                l.quantity.normalize().to_string(),
-                yuan(l.unit_price),
-                yuan(l.total()),
+                Cell::Int(p.id),
+                text(p.title.clone()),
+                text(l.item.clone()),
+                text(l.unit.clone()),
+                Cell::Number(l.quantity),
+                Cell::Money(l.unit_price),
+                Cell::Money(l.total()),
             ]);
         }
+        // The stored total is exact decimal text; one that does not parse is a fault, not 0.
+        let total: Decimal = p.budget_total.parse().map_err(|_| {
+            AppError::Internal(format!("proposal {}: total {:?}", p.id, p.budget_total))
+        })?;
         rows.push(vec![
-            p.id.to_string(),
-            p.title,
-            communities
-                .get(&p.community_id)
-                .cloned()
-                .unwrap_or_default(),
-            categories.get(&p.category_id).cloned().unwrap_or_default(),
-            p.status,
-            p.budget_total,
-            p.version.to_string(),
-            team.to_string(),
-            from.join("、"),
-            coaches
-                .get(&p.community_id)
-                .and_then(|o| organisations.get(o))
-                .cloned()
-                .unwrap_or_default(),
-            beijing_time(p.updated_at),
-            content.goals,
-            content.methods,
+            Cell::Int(p.id),
+            text(p.title),
+            text(
+                communities
+                    .get(&p.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            text(categories.get(&p.category_id).cloned().unwrap_or_default()),
+            text(t.t(&format!("proposal-status-{}", p.status))),
+            Cell::Money(total),
+            Cell::Int(i64::from(p.version)),
+            Cell::Int(i64::try_from(team).unwrap_or(i64::MAX)),
+            text(from.join("、")),
+            text(
+                coaches
+                    .get(&p.community_id)
+                    .and_then(|o| organisations.get(o))
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            Cell::Time(p.updated_at),
+            text(content.goals),
+            text(content.methods),
         ]);
     }
     Ok(vec![
@@ -219,7 +265,7 @@ fn csv_of(sheet: &Sheet) -> AppResult<Vec<u8>> {
     writer.write_record(sheet.header).map_err(csv)?;
     for row in &sheet.rows {
         writer
-            .write_record(row.iter().map(|c| spreadsheet_text(c)))
+            .write_record(row.iter().map(Cell::text))
             .map_err(csv)?;
     }
     writer
@@ -228,8 +274,11 @@ fn csv_of(sheet: &Sheet) -> AppResult<Vec<u8>> {
 }
 
 fn xlsx_of(sheets: &[Sheet]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{ExcelDateTime, Format};
     let mut book = rust_xlsxwriter::Workbook::new();
     let xlsx = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let money = Format::new().set_num_format("0.00");
+    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     for s in sheets {
         let sheet = book.add_worksheet();
         sheet.set_name(s.name).map_err(xlsx)?;
@@ -241,10 +290,29 @@ fn xlsx_of(sheets: &[Sheet]) -> AppResult<Vec<u8>> {
         for (r, row) in s.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows".into()))?;
             for (c, cell) in row.iter().enumerate() {
-                // write_string keeps formulas as text; Excel never evaluates them.
-                sheet
-                    .write_string(r, u16::try_from(c).unwrap_or(0), cell)
-                    .map_err(xlsx)?;
+                let c =
+                    u16::try_from(c).map_err(|_| AppError::Internal("too many columns".into()))?;
+                match cell {
+                    // write_string keeps formulas as text; Excel never evaluates them.
+                    Cell::Text(t) => sheet.write_string(r, c, t),
+                    // Ids and counts are far below 2^53: exact as spreadsheet numbers.
+                    Cell::Int(n) => sheet.write_number(r, c, *n as f64),
+                    // A spreadsheet number is a double: an amount of yuan with a few decimals
+                    // is held to well under a cent, and shown to the cent.
+                    Cell::Money(d) => {
+                        sheet.write_number_with_format(r, c, d.to_f64().unwrap_or(0.0), &money)
+                    }
+                    Cell::Number(d) => sheet.write_number(r, c, d.to_f64().unwrap_or(0.0)),
+                    Cell::Time(ms) => {
+                        let local = chrono::DateTime::from_timestamp_millis(*ms)
+                            .map(|t| (t + chrono::Duration::hours(8)).naive_utc())
+                            .ok_or_else(|| AppError::Internal(format!("time {ms}")))?;
+                        let at = ExcelDateTime::from_timestamp(local.and_utc().timestamp())
+                            .map_err(xlsx)?;
+                        sheet.write_datetime_with_format(r, c, at, &when)
+                    }
+                }
+                .map_err(xlsx)?;
             }
         }
     }
@@ -271,8 +339,8 @@ async fn export(
         .await?
         .ok_or(AppError::NotFound)?;
     let sheets = match what {
-        "ideas" => idea_sheets(&state, street_id, s.id).await?,
-        "proposals" => proposal_sheets(&state, street_id, s.id).await?,
+        "ideas" => idea_sheets(&state, ctx.tr(), street_id, s.id).await?,
+        "proposals" => proposal_sheets(&state, ctx.tr(), street_id, s.id).await?,
         _ => return Err(AppError::NotFound),
     };
     Ok(if format == "csv" {

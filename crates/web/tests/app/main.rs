@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod authorisation;
 mod coordinator;
+mod exports;
 mod hostile_input;
 mod idea_rules;
 mod ideas;
