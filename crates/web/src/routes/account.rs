@@ -44,6 +44,10 @@ struct RegisterForm {
 }
 
 async fn register_form(ctx: Ctx) -> AppResult<Response> {
+    // Someone logged in already has an account: their own page is what they are after.
+    if ctx.viewer.is_some() {
+        return Ok(Redirect::to("/me").into_response());
+    }
     render(&RegisterPage {
         l: Layout::new(&ctx),
         phone: String::new(),

@@ -28,6 +28,12 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/static/app.css", get(stylesheet))
         .route("/static/projector.js", get(projector_script))
+        .route("/static/icon.svg", get(icon))
+        // Browsers ask for /favicon.ico whatever the page says; send them to the icon.
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::to("/static/icon.svg") }),
+        )
 }
 
 /// One step of the progress strip.
@@ -230,6 +236,11 @@ async fn projector_script() -> Response {
         include_str!("../../static/projector.js"),
         "text/javascript; charset=utf-8",
     )
+}
+
+/// The site's icon: 创 in white on the programme's red.
+async fn icon() -> Response {
+    static_file(include_str!("../../static/icon.svg"), "image/svg+xml")
 }
 
 fn static_file(body: &'static str, content_type: &'static str) -> Response {

@@ -234,3 +234,23 @@ async fn the_language_and_elder_mode_are_remembered() {
     app.get("/lang/xx").await.assert_status(404);
     app.get("/elder/maybe").await.assert_status(404);
 }
+
+#[tokio::test]
+async fn someone_logged_in_is_not_asked_to_register_and_the_site_has_an_icon() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser();
+    visitor.get("/").await.assert_contains(r#"href="/register""#);
+    visitor.get("/register").await.assert_status(200);
+    let resident = app.logged_in(RESIDENT, PASSWORD).await;
+    let home = resident.get("/").await;
+    home.assert_lacks("注册参与");
+    resident.get("/register").await.assert_redirect("/me");
+    visitor
+        .get("/favicon.ico")
+        .await
+        .assert_redirect("/static/icon.svg");
+    let icon = visitor.get("/static/icon.svg").await;
+    icon.assert_status(200);
+    assert_eq!(icon.content_type.as_deref(), Some("image/svg+xml"));
+    icon.assert_contains("<svg");
+}

@@ -119,6 +119,8 @@ fn table() -> Vec<Row> {
         get("/metrics", "/metrics", PUBLIC),
         get("/static/app.css", "/static/app.css", PUBLIC),
         get("/static/projector.js", "/static/projector.js", PUBLIC),
+        get("/static/icon.svg", "/static/icon.svg", PUBLIC),
+        get("/favicon.ico", "/favicon.ico", PUBLIC),
         get("/register", "/register", PUBLIC),
         get("/login", "/login", PUBLIC),
         // One's own account.
