@@ -899,8 +899,31 @@ pub struct AuditRow {
     pub actor: String,
     pub action: String,
     pub subject: String,
-    pub before: String,
-    pub after: String,
+    /// What the entry recorded before and after, field by field.
+    pub before: Vec<(String, String)>,
+    pub after: Vec<(String, String)>,
+}
+
+/// An audit entry's JSON as a list a person reads: one line per field, strings without
+/// quotes, true/false as 是/否, nested values compact. Text that is not a JSON object is shown
+/// whole on one line.
+fn audit_fields(t: Tr, json: Option<&str>) -> Vec<(String, String)> {
+    let Some(json) = json.filter(|j| !j.is_empty()) else {
+        return Vec::new();
+    };
+    let value = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => t.t(if *b { "audit-yes" } else { "audit-no" }),
+        serde_json::Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) => {
+            map.iter().map(|(k, v)| (k.clone(), value(v))).collect()
+        }
+        Ok(other) => vec![(String::new(), value(&other))],
+        Err(_) => vec![(String::new(), json.to_owned())],
+    }
 }
 
 pub struct ActionOption {
@@ -996,8 +1019,8 @@ async fn audit_log(
                 .map(|a| t.t(&a.message_id()))
                 .unwrap_or(r.action),
             subject: r.subject,
-            before: r.before.unwrap_or_default(),
-            after: r.after.unwrap_or_default(),
+            before: audit_fields(t, r.before.as_deref()),
+            after: audit_fields(t, r.after.as_deref()),
         })
         .collect();
     let query = format!(

@@ -284,6 +284,9 @@ async fn the_season_moves_on_and_back_only_with_a_reason_and_every_move_is_audit
     let log = app.get("/admin/audit?action=season.moved_back").await;
     log.assert_contains("居民反映征集时间太短");
     log.assert_contains("杨科长（示例）");
+    // Field by field, not raw JSON.
+    log.assert_lacks("{&#34;");
+    log.assert_contains("<dd>居民反映征集时间太短</dd>");
 }
 
 #[tokio::test]
