@@ -11,8 +11,9 @@ use crate::entity::{
 use crate::{Result, StoreError, now_ms};
 use chrono::NaiveDate;
 use chuangxiang_domain::audit::AuditAction;
+use chuangxiang_domain::competition::Rules;
 use chuangxiang_domain::rounds::{
-    RecusalReason, RoundStatus, SheetSource, automatic_recusal, check_objection_quota,
+    self, RecusalReason, RoundStatus, SheetSource, automatic_recusal, check_objection_quota,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -949,4 +950,118 @@ pub async fn supports_of(
         *out.entry(proposal).or_default() += i64::from(counts.get(&idea).copied().unwrap_or(0));
     }
     Ok(out)
+}
+
+impl From<judge::Model> for rounds::Judge {
+    fn from(j: judge::Model) -> Self {
+        rounds::Judge {
+            account_id: j.account_id,
+            group: j.group_key,
+            source: SheetSource::of_paper(j.paper),
+        }
+    }
+}
+
+impl TryFrom<recusal::Model> for rounds::Recusal {
+    type Error = StoreError;
+
+    fn try_from(r: recusal::Model) -> Result<Self> {
+        Ok(rounds::Recusal {
+            account_id: r.account_id,
+            proposal_id: r.proposal_id,
+            reason: RecusalReason::from_key(&r.reason).ok_or_else(|| {
+                StoreError::Database(format!("recusal {}: reason {:?}", r.id, r.reason))
+            })?,
+        })
+    }
+}
+
+impl TryFrom<sheet::Model> for rounds::ScoreSheet {
+    type Error = StoreError;
+
+    fn try_from(s: sheet::Model) -> Result<Self> {
+        Ok(rounds::ScoreSheet {
+            scores: serde_json::from_str(&s.scores)
+                .map_err(|e| StoreError::Database(format!("sheet {}: {e}", s.id)))?,
+            id: s.id,
+            proposal_id: s.proposal_id,
+            account_id: s.account_id,
+            source: SheetSource::of_paper(s.paper),
+        })
+    }
+}
+
+/// A round with everything its rules are decided on: its proposals in running order with their
+/// titles, communities, costs and supports, its judges, recusals and sheets. A fixed number of
+/// queries however many proposals: this runs on every sheet submitted.
+pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<rounds::Round> {
+    let r = get(conn, id).await?;
+    let corrupt = |what: &str| StoreError::Database(format!("round {id}: {what}"));
+    let status = RoundStatus::from_key(&r.status).ok_or_else(|| corrupt("status"))?;
+    let rules = Rules::from_toml(&r.rules).map_err(|_| corrupt("rules"))?;
+    let street_id = crate::season::by_id(conn, r.season_id).await?.street_id;
+    let communities: HashMap<i64, String> = crate::org::communities(conn, street_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let in_round = proposals(conn, id).await?;
+    let ids: Vec<i64> = in_round.iter().map(|rp| rp.proposal_id).collect();
+    let mut by_id: HashMap<i64, proposal::Model> = crate::proposals::by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let supports = supports_of(conn, &ids).await?;
+    let in_order = in_round
+        .into_iter()
+        .map(|rp| {
+            let p = by_id
+                .remove(&rp.proposal_id)
+                .ok_or_else(|| corrupt("a proposal is missing"))?;
+            Ok(rounds::RoundProposal {
+                proposal_id: p.id,
+                position: rp.position,
+                community: communities
+                    .get(&p.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                community_id: p.community_id,
+                title: p.title,
+                cost: p.budget_total,
+                supports: supports.get(&p.id).copied().unwrap_or(0),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(rounds::Round {
+        judges: judges(conn, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        recusals: recusals(conn, id)
+            .await?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_>>()?,
+        sheets: sheets(conn, id)
+            .await?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_>>()?,
+        id: r.id,
+        street_id,
+        season_id: r.season_id,
+        name: r.name,
+        status,
+        rules,
+        rules_text: r.rules,
+        seed: r.seed,
+        drawn: r.drawn,
+        presenting: r.presenting,
+        presenting_since: r.presenting_since,
+        notice: r.notice_starts.zip(r.notice_ends),
+        results: r.results,
+        proposals: in_order,
+    })
 }

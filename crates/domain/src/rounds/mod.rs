@@ -1,7 +1,16 @@
 //! A competition round as the web runs it live (steps 5 and 6): the default rubric, who is
 //! recused from what, the drawn running order, the judges' score sheets, closing, the notice
 //! period (公示) with its objections, and confirmation. The arithmetic of the result is
-//! [`crate::competition`]'s; this module decides what may happen when.
+//! [`crate::competition`]'s; this module decides what may happen when, and [`Round`] answers it
+//! for one round as it stands, with its published files and the projector's live state.
+
+mod files;
+mod live;
+mod round;
+
+pub use files::{FilesError, PublishedFiles};
+pub use live::{LiveState, OnStage, Standing};
+pub use round::{Judge, JudgeSheet, Progress, Recusal, Round, RoundProposal, ScoreSheet};
 
 use crate::competition::{Rules, lot_key};
 use crate::text;
@@ -326,29 +335,6 @@ pub fn steps_of(rules: &Rules, max: Decimal) -> Vec<Decimal> {
     out
 }
 
-/// Whether a judge may submit a sheet for a proposal now: the round is open, the proposal has
-/// been called (it is on stage or was before), the judge is not recused, and has not submitted.
-pub fn check_submission(
-    status: RoundStatus,
-    presented: bool,
-    recused: bool,
-    submitted: bool,
-) -> Result<(), RoundError> {
-    if status != RoundStatus::Open {
-        return Err(RoundError::NotOpen);
-    }
-    if !presented {
-        return Err(RoundError::NotPresented);
-    }
-    if recused {
-        return Err(RoundError::Recused);
-    }
-    if submitted {
-        return Err(RoundError::AlreadySubmitted);
-    }
-    Ok(())
-}
-
 /// How a judge's sheets reach the round, chosen when the judge is added: typed on their own
 /// phone (or one they logged in on with a printed card), or written on paper and typed in by
 /// staff. The published `scores.csv` says which, sheet by sheet.
@@ -560,32 +546,6 @@ mod tests {
             Err(RoundError::BadScore)
         );
         assert_eq!(steps_of(&rules, Decimal::from(15)).len(), 31);
-    }
-
-    #[test]
-    fn a_sheet_is_submitted_once_while_open_for_a_called_proposal_by_an_unrecused_judge() {
-        use RoundStatus::*;
-        assert_eq!(check_submission(Open, true, false, false), Ok(()));
-        assert_eq!(
-            check_submission(Setup, true, false, false),
-            Err(RoundError::NotOpen)
-        );
-        assert_eq!(
-            check_submission(Closed, true, false, false),
-            Err(RoundError::NotOpen)
-        );
-        assert_eq!(
-            check_submission(Open, false, false, false),
-            Err(RoundError::NotPresented)
-        );
-        assert_eq!(
-            check_submission(Open, true, true, false),
-            Err(RoundError::Recused)
-        );
-        assert_eq!(
-            check_submission(Open, true, false, true),
-            Err(RoundError::AlreadySubmitted)
-        );
     }
 
     #[test]

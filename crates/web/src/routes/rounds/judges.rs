@@ -1,7 +1,7 @@
 //! The jury: adding judges (by phone number, or on the spot with a printed login card), the
 //! cards, and logging in with one.
 
-use super::{answered, back, hosted, rules_of, status_of};
+use super::{answered, back, hosted};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -40,13 +40,12 @@ async fn add_judge(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
-    if status_of(&r)? != RoundStatus::Setup {
+    let r = hosted(&state, &ctx, &id).await?;
+    if r.status != RoundStatus::Setup {
         return Ok(back(r.id, RoundError::NotSetup.message_id()));
     }
-    let parsed = rules_of(&r)?;
     let group = field(&form, "group");
-    let Some(g) = parsed.groups().iter().find(|g| g.key == group) else {
+    let Some(g) = r.rules.groups().iter().find(|g| g.key == group) else {
         return Ok(back(r.id, RoundError::UnknownGroup.message_id()));
     };
     // The first group is the public one by the default rules' convention; any group named
@@ -76,7 +75,7 @@ async fn add_judge(
         rounds::add_judge_scoring_by(
             &state.db,
             r.id,
-            street,
+            r.street_id,
             ctx.viewer()?.account_id,
             rounds::NewJudge {
                 account_id: account,
@@ -116,13 +115,12 @@ async fn cards(
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let (r, _) = hosted(&state, &ctx, &id).await?;
+    let r = hosted(&state, &ctx, &id).await?;
     let origin = crate::pages::site_origin(&state.settings, &headers);
     let mut out = Vec::new();
-    let judges = rounds::judges(&state.db, r.id).await?;
-    let ids: Vec<i64> = judges.iter().map(|j| j.account_id).collect();
+    let ids: Vec<i64> = r.judges.iter().map(|j| j.account_id).collect();
     let known = accounts::by_ids(&state.db, &ids).await?;
-    for j in judges {
+    for j in &r.judges {
         let Some(account) = known.iter().find(|a| a.id == j.account_id).cloned() else {
             continue;
         };
@@ -135,7 +133,7 @@ async fn cards(
         let qr = crate::pages::qr_image(&url, 200)?;
         out.push(Card {
             name: account.display_name,
-            group: j.group_key,
+            group: j.group.clone(),
             qr,
             url,
         });

@@ -1,8 +1,7 @@
 //! Scoring: the judge's phone, their sheets and declared conflicts, and the sheets staff type
 //! in from paper or reopen.
 
-use super::data::{RoundData, round_data};
-use super::{NoticeQuery, back, hosted, load_round, notice_text};
+use super::{NoticeQuery, back, hosted, load, notice_text};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -15,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::rounds::{
-    self as rules, RecusalReason, RoundError, RoundStatus, SheetSource,
+    self as rules, JudgeSheet, RecusalReason, Round, RoundError, RoundStatus,
 };
 use chuangxiang_store::{StoreError, rounds};
 
@@ -41,8 +40,7 @@ struct SheetBy {
 /// insert, which is what stops a double or late submission that raced the check.
 async fn store_sheet(
     state: &AppState,
-    d: &RoundData,
-    street: i64,
+    d: &Round,
     proposal: i64,
     by: SheetBy,
     form: &Pairs,
@@ -53,15 +51,10 @@ async fn store_sheet(
         paper,
         reason,
     } = by;
-    if !d.proposals.iter().any(|(_, p)| p.id == proposal) {
+    if d.proposal(proposal).is_none() {
         return Err(AppError::NotFound);
     }
-    if let Err(e) = rules::check_submission(
-        d.status,
-        d.presented(proposal),
-        d.recused(judge, proposal),
-        d.sheet(judge, proposal).is_some(),
-    ) {
+    if let Err(e) = d.may_submit(judge, proposal) {
         return Ok(Err(e));
     }
     let sheet = match rules::check_sheet(&d.rules, |k| {
@@ -82,19 +75,19 @@ async fn store_sheet(
     };
     let stored = match &reason {
         Some(reason) => {
-            rounds::submit_paper_sheet_for_phone_judge(&state.db, d.round.id, street, new, reason)
+            rounds::submit_paper_sheet_for_phone_judge(&state.db, d.id, d.street_id, new, reason)
                 .await
         }
-        None => rounds::submit_sheet(&state.db, d.round.id, street, new).await,
+        None => rounds::submit_sheet(&state.db, d.id, d.street_id, new).await,
     };
     match stored {
         Ok(()) => {
-            state.live.changed(d.round.id);
+            state.live.changed(d.id);
             Ok(Ok(()))
         }
         Err(StoreError::Conflict) => {
             // Either the sheet was already in, or the round closed meanwhile.
-            let now = rounds::get(&state.db, d.round.id).await?;
+            let now = rounds::get(&state.db, d.id).await?;
             Ok(Err(if now.status == RoundStatus::Open.key() {
                 RoundError::AlreadySubmitted
             } else {
@@ -113,18 +106,16 @@ async fn paper_sheet(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
-    let d = round_data(&state, r).await?;
+    let d = hosted(&state, &ctx, &id).await?;
     let judge = parse_id(field(&form, "judge"))?;
-    let Some(j) = d.judges.iter().find(|j| j.account_id == judge) else {
+    let Some(j) = d.judge(judge) else {
         return Err(AppError::NotFound);
     };
     let proposal = parse_id(field(&form, "proposal"))?;
-    let reason =
-        match rules::check_paper_entry(SheetSource::of_paper(j.paper), field(&form, "reason")) {
-            Ok(reason) => reason,
-            Err(e) => return Ok(back(d.round.id, e.message_id())),
-        };
+    let reason = match rules::check_paper_entry(j.source, field(&form, "reason")) {
+        Ok(reason) => reason,
+        Err(e) => return Ok(back(d.id, e.message_id())),
+    };
     let by = ctx.viewer()?.account_id;
     let sheet_by = SheetBy {
         judge,
@@ -132,9 +123,9 @@ async fn paper_sheet(
         paper: true,
         reason,
     };
-    match store_sheet(&state, &d, street, proposal, sheet_by, &form).await? {
-        Ok(()) => Ok(back(d.round.id, "paper-saved")),
-        Err(e) => Ok(back(d.round.id, e.message_id())),
+    match store_sheet(&state, &d, proposal, sheet_by, &form).await? {
+        Ok(()) => Ok(back(d.id, "paper-saved")),
+        Err(e) => Ok(back(d.id, e.message_id())),
     }
 }
 
@@ -145,7 +136,7 @@ async fn reopen(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
+    let r = hosted(&state, &ctx, &id).await?;
     let judge = parse_id(field(&form, "judge"))?;
     let proposal = parse_id(field(&form, "proposal"))?;
     let reason = match rules::check_reason(field(&form, "reason")) {
@@ -155,7 +146,7 @@ async fn reopen(
     match rounds::reopen_sheet(
         &state.db,
         r.id,
-        street,
+        r.street_id,
         ctx.viewer()?.account_id,
         proposal,
         judge,
@@ -204,14 +195,13 @@ struct JudgePage {
 }
 
 /// A judge's own round, or 404/403/login.
-async fn judged(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<(RoundData, i64, i64)> {
-    let (r, street) = load_round(state, raw).await?;
+async fn judged(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<(Round, i64)> {
+    let d = load(state, raw).await?;
     let viewer = ctx.viewer()?.account_id;
-    let d = round_data(state, r).await?;
     ctx.require(Action::JudgeRound {
-        is_judge: d.judges.iter().any(|j| j.account_id == viewer),
+        is_judge: d.judge(viewer).is_some(),
     })?;
-    Ok((d, street, viewer))
+    Ok((d, viewer))
 }
 
 fn criterion_label(t: Tr, key: &str) -> String {
@@ -228,31 +218,23 @@ async fn judge_page(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let (d, _, me) = judged(&state, &ctx, &id).await?;
+    let (d, me) = judged(&state, &ctx, &id).await?;
     let t = ctx.tr();
     let state_of = |p: i64| -> (String, bool) {
-        if d.recused(me, p) {
-            (t.t("judge-state-recused"), false)
-        } else if d.sheet(me, p).is_some() {
-            (t.t("judge-state-submitted"), false)
-        } else if d.status == RoundStatus::Open && d.presented(p) {
-            (t.t("judge-state-to-score"), true)
-        } else {
-            (t.t("judge-state-waiting"), false)
-        }
+        let sheet = d.judge_sheet(me, p);
+        (t.t(sheet.message_id()), sheet == JudgeSheet::ToScore)
     };
     let current = d
-        .round
         .presenting
-        .map(|p| (p, d.title(p), d.community_of(p)));
-    let (current_state, can_score_current) = match d.round.presenting {
+        .map(|p| (p, d.title_of(p).to_owned(), d.community_of(p).to_owned()));
+    let (current_state, can_score_current) = match d.presenting {
         Some(p) => state_of(p),
-        None => (t.t("judge-state-waiting"), false),
+        None => (t.t(JudgeSheet::Waiting.message_id()), false),
     };
     render(&JudgePage {
         l: Layout::new(&ctx),
-        id: d.round.id,
-        name: d.round.name.clone(),
+        id: d.id,
+        name: d.name.clone(),
         status: t.t(&format!("round-status-{}", d.status.key())),
         controls: d
             .rules
@@ -271,16 +253,15 @@ async fn judge_page(
         rows: d
             .proposals
             .iter()
-            .map(|(_, p)| {
-                let (label, can_score) = state_of(p.id);
+            .map(|p| {
+                let (label, can_score) = state_of(p.proposal_id);
                 SheetRow {
-                    proposal_id: p.id,
+                    proposal_id: p.proposal_id,
                     title: p.title.clone(),
                     state: label,
-                    can_score: can_score && d.round.presenting != Some(p.id),
-                    can_declare: !d.recused(me, p.id)
-                        && d.sheet(me, p.id).is_none()
-                        && matches!(d.status, RoundStatus::Setup | RoundStatus::Open),
+                    can_score: can_score && d.presenting != Some(p.proposal_id),
+                    can_declare: !d.is_recused(me, p.proposal_id)
+                        && d.may_declare_conflict(me, p.proposal_id),
                 }
             })
             .collect(),
@@ -301,13 +282,12 @@ async fn submit_sheet(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (d, street, me) = judged(&state, &ctx, &id).await?;
+    let (d, me) = judged(&state, &ctx, &id).await?;
     let proposal = parse_id(field(&form, "proposal"))?;
     Ok(
         match store_sheet(
             &state,
             &d,
-            street,
             proposal,
             SheetBy {
                 judge: me,
@@ -319,8 +299,8 @@ async fn submit_sheet(
         )
         .await?
         {
-            Ok(()) => to_judge(d.round.id, "sheet-saved"),
-            Err(e) => to_judge(d.round.id, e.message_id()),
+            Ok(()) => to_judge(d.id, "sheet-saved"),
+            Err(e) => to_judge(d.id, e.message_id()),
         },
     )
 }
@@ -332,20 +312,18 @@ async fn declare_conflict(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (d, street, me) = judged(&state, &ctx, &id).await?;
+    let (d, me) = judged(&state, &ctx, &id).await?;
     let proposal = parse_id(field(&form, "proposal"))?;
-    if !d.proposals.iter().any(|(_, p)| p.id == proposal) {
+    if d.proposal(proposal).is_none() {
         return Err(AppError::NotFound);
     }
-    if d.sheet(me, proposal).is_some()
-        || !matches!(d.status, RoundStatus::Setup | RoundStatus::Open)
-    {
-        return Ok(to_judge(d.round.id, "err-round-conflict-late"));
+    if !d.may_declare_conflict(me, proposal) {
+        return Ok(to_judge(d.id, "err-round-conflict-late"));
     }
     match rounds::add_recusal(
         &state.db,
-        d.round.id,
-        street,
+        d.id,
+        d.street_id,
         me,
         me,
         proposal,
@@ -354,8 +332,8 @@ async fn declare_conflict(
     .await
     {
         Ok(()) | Err(StoreError::Conflict) => {
-            state.live.changed(d.round.id);
-            Ok(to_judge(d.round.id, "recusal-added"))
+            state.live.changed(d.id);
+            Ok(to_judge(d.id, "recusal-added"))
         }
         Err(e) => Err(e.into()),
     }

@@ -2,9 +2,8 @@
 //! recusals, the draw, the live round (judges' phones, paper sheets, the projector fed by
 //! Server-Sent Events), the result with its files, publication with objections, and
 //! confirmation into funded projects. One module per thing a person does; what they
-//! share is here, and what pages and files are computed from is in `data`.
+//! share is here; the rules are `domain::rounds::Round`'s.
 
-mod data;
 mod judges;
 mod judging;
 mod live;
@@ -20,10 +19,10 @@ use crate::pages::parse_id;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use chuangxiang_domain::competition::Rules;
+use chuangxiang_domain::competition::{Lang, Outcome};
 use chuangxiang_domain::policy::Action;
-use chuangxiang_domain::rounds::{RoundError, RoundStatus};
-use chuangxiang_store::{StoreError, rounds, season};
+use chuangxiang_domain::rounds::{PublishedFiles, Round, RoundError, RoundStatus};
+use chuangxiang_store::{StoreError, rounds};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -41,27 +40,43 @@ fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
-fn status_of(r: &rounds::Round) -> AppResult<RoundStatus> {
-    RoundStatus::from_key(&r.status).ok_or(AppError::NotFound)
-}
-
-fn rules_of(r: &rounds::Round) -> AppResult<Rules> {
-    Rules::from_toml(&r.rules).map_err(|_| AppError::Internal(format!("round {} rules", r.id)))
-}
-
-/// A round with the street it belongs to.
-async fn load_round(state: &AppState, raw: &str) -> AppResult<(rounds::Round, i64)> {
-    let r = rounds::get(&state.db, parse_id(raw)?).await?;
-    let street = season::by_id(&state.db, r.season_id).await?.street_id;
-    Ok((r, street))
+/// A round as the domain sees it, or 404.
+async fn load(state: &AppState, raw: &str) -> AppResult<Round> {
+    Ok(rounds::load(&state.db, parse_id(raw)?).await?)
 }
 
 /// A round the viewer hosts, or 404/403/login.
-async fn hosted(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<(rounds::Round, i64)> {
+async fn hosted(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<Round> {
     ctx.viewer()?;
-    let (r, street) = load_round(state, raw).await?;
-    ctx.require(Action::RunRound { street_id: street })?;
-    Ok((r, street))
+    let round = load(state, raw).await?;
+    ctx.require(Action::RunRound {
+        street_id: round.street_id,
+    })?;
+    Ok(round)
+}
+
+/// The round's files, or a 500: a round whose files cannot be written contradicts itself.
+fn files_of(round: &Round) -> AppResult<PublishedFiles> {
+    round
+        .files(None)
+        .map_err(|e| AppError::Internal(format!("round {}: {e}", round.id)))
+}
+
+/// The engine's result on the round's files; problems in them are a 500, since every sheet
+/// was checked as it came in.
+fn outcome_of(round: &Round) -> AppResult<Outcome> {
+    let decided = round
+        .decide(None)
+        .map_err(|e| AppError::Internal(format!("round {}: {e}", round.id)))?;
+    decided.map_err(|problems| {
+        AppError::Internal(
+            problems
+                .iter()
+                .map(|p| p.message(Lang::Zh))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
 }
 
 /// Answers a host's change: back to the round page saying it is done, or why it was refused
@@ -134,15 +149,14 @@ fn notice_text(t: Tr, raw: Option<&str>) -> Option<String> {
 
 /// A round whose result the viewer may read: public once published, before that the street
 /// admin's once closed.
-async fn readable(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<(rounds::Round, i64)> {
-    let (r, street) = load_round(state, raw).await?;
-    let status = status_of(&r)?;
+async fn readable(state: &AppState, ctx: &Ctx, raw: &str) -> AppResult<Round> {
+    let round = load(state, raw).await?;
     ctx.require(Action::ReadRoundResult {
-        street_id: street,
-        published: status.is_public(),
+        street_id: round.street_id,
+        published: round.status.is_public(),
     })?;
-    if status < RoundStatus::Closed {
+    if round.status < RoundStatus::Closed {
         return Err(AppError::NotFound);
     }
-    Ok((r, street))
+    Ok(round)
 }

@@ -1,8 +1,7 @@
 //! Publication: the notice period, residents' objections and the street's answers,
 //! confirmation into funded projects, and the public projects page.
 
-use super::data::round_data;
-use super::{answered, back, hosted, readable, status_of, today};
+use super::{answered, back, hosted, outcome_of, readable, today};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -33,20 +32,20 @@ async fn publish(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
+    let r = hosted(&state, &ctx, &id).await?;
     let date = |k: &str| NaiveDate::parse_from_str(field(&form, k).trim(), "%Y-%m-%d").ok();
-    let (starts, ends) =
-        match rules::check_notice(status_of(&r)?, today(), date("starts"), date("ends")) {
-            Ok(d) => d,
-            Err(e) => return Ok(back(r.id, e.message_id())),
-        };
+    let (starts, ends) = match rules::check_notice(r.status, today(), date("starts"), date("ends"))
+    {
+        Ok(d) => d,
+        Err(e) => return Ok(back(r.id, e.message_id())),
+    };
     answered(
         &state,
         r.id,
         rounds::publish(
             &state.db,
             r.id,
-            street,
+            r.street_id,
             ctx.viewer()?.account_id,
             starts,
             ends,
@@ -63,7 +62,7 @@ async fn answer(
     Path((id, objection)): Path<(String, String)>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
+    let r = hosted(&state, &ctx, &id).await?;
     let objection = parse_id(&objection)?;
     let text = match rules::check_reason(field(&form, "answer")) {
         Ok(t) => t,
@@ -72,7 +71,7 @@ async fn answer(
     match rounds::answer(
         &state.db,
         r.id,
-        street,
+        r.street_id,
         ctx.viewer()?.account_id,
         objection,
         &text,
@@ -91,35 +90,29 @@ async fn confirm(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
-    let notice = r.notice_starts.zip(r.notice_ends);
-    if let Err(e) = rules::check_confirm(status_of(&r)?, today(), notice) {
-        return Ok(back(r.id, e.message_id()));
+    let d = hosted(&state, &ctx, &id).await?;
+    if let Err(e) = rules::check_confirm(d.status, today(), d.notice) {
+        return Ok(back(d.id, e.message_id()));
     }
-    let d = round_data(&state, r).await?;
-    let outcome = d.decide(None)?.map_err(AppError::Internal)?;
+    let outcome = outcome_of(&d)?;
     let mut winners = Vec::new();
     for w in outcome.winners() {
         let pid: i64 = w.proposal.parse().map_err(|_| AppError::NotFound)?;
-        let (_, p) = d
-            .proposals
-            .iter()
-            .find(|(_, p)| p.id == pid)
-            .ok_or(AppError::NotFound)?;
+        let p = d.proposal(pid).ok_or(AppError::NotFound)?;
         winners.push(rounds::Funded {
-            proposal_id: p.id,
+            proposal_id: p.proposal_id,
             community_id: p.community_id,
             title: p.title.clone(),
-            budget: p.budget_total.clone(),
+            budget: p.cost.clone(),
         });
     }
     answered(
         &state,
-        d.round.id,
+        d.id,
         rounds::confirm(
             &state.db,
-            d.round.id,
-            street,
+            d.id,
+            d.street_id,
             ctx.viewer()?.account_id,
             &winners,
         )
@@ -137,7 +130,7 @@ async fn object(
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
     ctx.require(Action::FileObjection)?;
-    let (r, street) = readable(&state, &ctx, &id).await?;
+    let r = readable(&state, &ctx, &id).await?;
     let to = |notice: &str| {
         Redirect::to(&format!(
             "/rounds/{}/results?notice={notice}#objections",
@@ -145,8 +138,7 @@ async fn object(
         ))
         .into_response()
     };
-    let notice = r.notice_starts.zip(r.notice_ends);
-    if let Err(e) = rules::check_objection(status_of(&r)?, today(), notice) {
+    if let Err(e) = rules::check_objection(r.status, today(), r.notice) {
         return Ok(to(e.message_id()));
     }
     let body = match rules::check_reason(field(&form, "body")) {
@@ -154,7 +146,7 @@ async fn object(
         Err(e) => return Ok(to(e.message_id())),
     };
     let me = ctx.viewer()?.account_id;
-    match rounds::object(&state.db, r.id, street, me, &body).await {
+    match rounds::object(&state.db, r.id, r.street_id, me, &body).await {
         Ok(()) => Ok(to("objection-filed")),
         // Refused inside the store's transaction: say why from what is stored now. Objections
         // are never removed, so the rule that refused it still does, unless the notice ended.

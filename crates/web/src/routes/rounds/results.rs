@@ -1,7 +1,6 @@
 //! A closed round's result page and its files, which recompute to the same digits.
 
-use super::data::round_data;
-use super::{NoticeQuery, ObjectionRow, notice_text, readable, today};
+use super::{NoticeQuery, ObjectionRow, files_of, notice_text, outcome_of, readable, today};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -13,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chuangxiang_domain::competition::Lang;
-use chuangxiang_domain::rounds::{self as rules};
+use chuangxiang_domain::rounds::{self as rules, SheetSource};
 use chuangxiang_store::rounds;
 
 pub(super) fn router() -> Router<AppState> {
@@ -73,11 +72,10 @@ async fn results(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let (r, _) = readable(&state, &ctx, &id).await?;
+    let d = readable(&state, &ctx, &id).await?;
     let t = ctx.tr();
     let lang = if t.0.is_en() { Lang::En } else { Lang::Zh };
-    let d = round_data(&state, r).await?;
-    let outcome = d.decide(None)?.map_err(AppError::Internal)?;
+    let outcome = outcome_of(&d)?;
     let rows = outcome
         .proposals
         .iter()
@@ -86,9 +84,9 @@ async fn results(
             ResultRow {
                 rank: p.rank.map(|r| r.to_string()).unwrap_or_default(),
                 id: p.proposal.clone(),
-                title: d.title(id),
+                title: d.title_of(id).to_owned(),
                 // The community's own name: the files carry it guarded for spreadsheets.
-                community: d.community_of(id),
+                community: d.community_of(id).to_owned(),
                 cost: chuangxiang_domain::proposals::yuan(p.cost),
                 groups: p
                     .groups
@@ -128,13 +126,13 @@ async fn results(
         })
         .collect();
     let status = d.status;
-    let notice = d.round.notice_starts.zip(d.round.notice_ends);
+    let notice = d.notice;
     render(&ResultsPage {
         l: Layout::new(&ctx),
-        id: d.round.id,
-        name: d.round.name.clone(),
+        id: d.id,
+        name: d.name.clone(),
         status: t.t(&format!("round-status-{}", status.key())),
-        seed: d.round.seed.clone(),
+        seed: d.seed.clone(),
         groups: outcome
             .groups
             .iter()
@@ -156,7 +154,7 @@ async fn results(
             })
             .collect(),
         notice: notice.map(|(s, e)| format!("{s} – {e}")),
-        objections: rounds::objections(&state.db, d.round.id)
+        objections: rounds::objections(&state.db, d.id)
             .await?
             .into_iter()
             .map(|o| ObjectionRow {
@@ -174,7 +172,11 @@ async fn results(
             &[
                 (
                     "count",
-                    d.sheets.iter().filter(|s| s.paper).count().to_string(),
+                    d.sheets
+                        .iter()
+                        .filter(|s| s.source == SheetSource::Paper)
+                        .count()
+                        .to_string(),
                 ),
                 ("total", d.sheets.len().to_string()),
             ],
@@ -189,18 +191,17 @@ async fn file(
     ctx: Ctx,
     Path((id, name)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (r, _) = readable(&state, &ctx, &id).await?;
+    let d = readable(&state, &ctx, &id).await?;
     if !FILES.contains(&name.as_str()) {
         return Err(AppError::NotFound);
     }
-    let d = round_data(&state, r).await?;
-    let f = d.files(None)?;
+    let f = files_of(&d)?;
     let body = match name.as_str() {
         "rules.toml" => f.rules,
         "scores.csv" => f.scores,
         "proposals.csv" => f.proposals,
         "recusals.csv" => f.recusals,
-        _ => d.round.results.clone().unwrap_or_default(),
+        _ => d.results.clone().unwrap_or_default(),
     };
     let mut response = body.into_response();
     let kind = if name.ends_with(".toml") {
@@ -211,10 +212,8 @@ async fn file(
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"round-{}-{name}\"",
-        d.round.id
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"round-{}-{name}\"", d.id))
+    {
         response
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, v);

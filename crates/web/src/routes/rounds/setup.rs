@@ -1,8 +1,7 @@
 //! Setting up a round: the street's list of rounds and a new round from the shortlist, the
 //! round's page for its host, the rules, recusals and the draw.
 
-use super::data::round_data;
-use super::{NoticeQuery, ObjectionRow, answered, back, hosted, notice_text, status_of, today};
+use super::{NoticeQuery, ObjectionRow, answered, back, hosted, notice_text, today};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -18,7 +17,9 @@ use axum::{Form, Router};
 use chuangxiang_domain::competition::{Lang, Rules};
 use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::proposals::Status as ProposalStatus;
-use chuangxiang_domain::rounds::{self as rules, RecusalReason, RoundError, RoundStatus};
+use chuangxiang_domain::rounds::{
+    self as rules, RecusalReason, RoundError, RoundStatus, SheetSource,
+};
 use chuangxiang_store::{StoreError, accounts, org, proposals, rounds, season};
 use std::collections::{HashMap, HashSet};
 
@@ -240,9 +241,8 @@ async fn admin_page(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let (r, _) = hosted(&state, &ctx, &id).await?;
+    let d = hosted(&state, &ctx, &id).await?;
     let t = ctx.tr();
-    let d = round_data(&state, r).await?;
     let mut people: Vec<i64> = d.judges.iter().map(|j| j.account_id).collect();
     people.extend(d.recusals.iter().map(|r| r.account_id));
     let known = accounts::by_ids(&state.db, &people).await?;
@@ -261,17 +261,17 @@ async fn admin_page(
         .collect();
     render(&AdminPage {
         l: Layout::new(&ctx),
-        id: d.round.id,
-        name: d.round.name.clone(),
+        id: d.id,
+        name: d.name.clone(),
         status: t.t(&format!("round-status-{}", d.status.key())),
         setup: d.status == RoundStatus::Setup,
         open: d.status == RoundStatus::Open,
         closed: d.status == RoundStatus::Closed,
         published: d.status == RoundStatus::Published,
         confirmed: d.status == RoundStatus::Confirmed,
-        drawn: d.round.drawn,
-        seed: d.round.seed.clone(),
-        rules: d.round.rules.clone(),
+        drawn: d.drawn,
+        seed: d.seed.clone(),
+        rules: d.rules_text.clone(),
         groups: d.rules.groups().iter().map(|g| g.key.clone()).collect(),
         criteria: d
             .rules
@@ -290,20 +290,16 @@ async fn admin_page(
         order: d
             .proposals
             .iter()
-            .map(|(rp, p)| {
-                let (done, expected) = d.progress(p.id);
+            .map(|p| {
+                let progress = d.progress(p.proposal_id);
                 OrderRow {
-                    proposal_id: p.id,
-                    position: rp.position,
+                    proposal_id: p.proposal_id,
+                    position: p.position,
                     title: p.title.clone(),
-                    community: d
-                        .communities
-                        .get(&p.community_id)
-                        .cloned()
-                        .unwrap_or_default(),
-                    done,
-                    expected,
-                    presenting: d.round.presenting == Some(p.id),
+                    community: p.community.clone(),
+                    done: progress.submitted,
+                    expected: progress.expected,
+                    presenting: d.presenting == Some(p.proposal_id),
                 }
             })
             .collect(),
@@ -313,22 +309,26 @@ async fn admin_page(
             .map(|j| JudgeRow {
                 account_id: j.account_id,
                 name: name(j.account_id),
-                group: j.group_key.clone(),
+                group: j.group.clone(),
                 card: !phones.contains(&j.account_id),
-                paper: j.paper,
+                paper: j.source == SheetSource::Paper,
             })
             .collect(),
-        paper_judges: d.judges.iter().filter(|j| j.paper).count(),
+        paper_judges: d
+            .judges
+            .iter()
+            .filter(|j| j.source == SheetSource::Paper)
+            .count(),
         recusals: d
             .recusals
             .iter()
             .map(|r| RecusalRow {
                 judge: name(r.account_id),
-                title: d.title(r.proposal_id),
-                reason: t.t(&format!("recusal-{}", r.reason)),
+                title: d.title_of(r.proposal_id).to_owned(),
+                reason: t.t(&format!("recusal-{}", r.reason.key())),
             })
             .collect(),
-        objections: rounds::objections(&state.db, d.round.id)
+        objections: rounds::objections(&state.db, d.id)
             .await?
             .into_iter()
             .map(|o| ObjectionRow {
@@ -340,9 +340,7 @@ async fn admin_page(
             .collect(),
         notice: notice_text(t, q.notice.as_deref()),
         notice_period: d
-            .round
-            .notice_starts
-            .zip(d.round.notice_ends)
+            .notice
             .map(|(s, e)| format!("{s} – {e}"))
             .unwrap_or_default(),
         today: today().to_string(),
@@ -355,7 +353,7 @@ async fn set_rules(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
+    let r = hosted(&state, &ctx, &id).await?;
     let text: String = field(&form, "rules").chars().take(20_000).collect();
     let Ok(parsed) = Rules::from_toml(&text) else {
         return Ok(back(r.id, RoundError::Rules.message_id()));
@@ -367,7 +365,7 @@ async fn set_rules(
         rounds::set_rules(
             &state.db,
             r.id,
-            street,
+            r.street_id,
             ctx.viewer()?.account_id,
             &text,
             &seed,
@@ -384,27 +382,19 @@ async fn add_recusal(
     Path(id): Path<String>,
     Form(form): Form<Pairs>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
-    if status_of(&r)? != RoundStatus::Setup {
+    let r = hosted(&state, &ctx, &id).await?;
+    if r.status != RoundStatus::Setup {
         return Ok(back(r.id, RoundError::NotSetup.message_id()));
     }
     let judge = parse_id(field(&form, "judge"))?;
     let proposal = parse_id(field(&form, "proposal"))?;
-    let known_judge = rounds::judges(&state.db, r.id)
-        .await?
-        .iter()
-        .any(|j| j.account_id == judge);
-    let known_proposal = rounds::proposals(&state.db, r.id)
-        .await?
-        .iter()
-        .any(|p| p.proposal_id == proposal);
-    if !known_judge || !known_proposal {
+    if r.judge(judge).is_none() || r.proposal(proposal).is_none() {
         return Err(AppError::NotFound);
     }
     match rounds::add_recusal(
         &state.db,
         r.id,
-        street,
+        r.street_id,
         ctx.viewer()?.account_id,
         judge,
         proposal,
@@ -423,9 +413,9 @@ async fn draw(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (r, street) = hosted(&state, &ctx, &id).await?;
-    let ids: Vec<String> = rounds::proposals(&state.db, r.id)
-        .await?
+    let r = hosted(&state, &ctx, &id).await?;
+    let ids: Vec<String> = r
+        .proposals
         .iter()
         .map(|p| p.proposal_id.to_string())
         .collect();
@@ -436,7 +426,14 @@ async fn draw(
     answered(
         &state,
         r.id,
-        rounds::draw(&state.db, r.id, street, ctx.viewer()?.account_id, &order).await,
+        rounds::draw(
+            &state.db,
+            r.id,
+            r.street_id,
+            ctx.viewer()?.account_id,
+            &order,
+        )
+        .await,
         "drawn",
         RoundError::NotSetup,
     )
