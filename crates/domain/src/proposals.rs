@@ -9,10 +9,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 mod aggregate;
+mod start;
 
 pub use aggregate::{
     BudgetCap, Member, Proposal, Refusal, SeasonTerms, SignOff, role_from_key, role_key,
 };
+pub use start::{SourceIdea, check_sources, starting_background};
 
 /// Why a proposal or a change to it was refused. Each has a message id `err-proposal-…`;
 /// those about one row of a table take the row's number as `$row`.

@@ -8,6 +8,7 @@ use crate::entity::{
 };
 use crate::{Result, StoreError, notifications, now_ms};
 use chuangxiang_domain::audit::AuditAction;
+use chuangxiang_domain::ideas::Status as IdeaStatus;
 use chuangxiang_domain::notify::Notice;
 use chuangxiang_domain::policy::{CommunityRef, TeamRole};
 use chuangxiang_domain::proposals::{
@@ -671,6 +672,38 @@ pub async fn shortlist(
     }
     txn.commit().await?;
     Ok(changed)
+}
+
+impl TryFrom<idea::Model> for rules::SourceIdea {
+    type Error = StoreError;
+
+    fn try_from(i: idea::Model) -> Result<Self> {
+        let status = IdeaStatus::from_key(&i.status)
+            .ok_or_else(|| StoreError::Database(format!("idea {}: status {:?}", i.id, i.status)))?;
+        Ok(rules::SourceIdea {
+            id: i.id,
+            season_id: i.season_id,
+            community_id: i.community_id,
+            status,
+            title: i.title,
+            description: i.description,
+        })
+    }
+}
+
+/// The ideas a new proposal is to start from, by id; ids of no idea are left out.
+pub async fn source_ideas(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<rules::SourceIdea>> {
+    idea::Entity::find()
+        .filter(idea::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(idea::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(rules::SourceIdea::try_from)
+        .collect()
 }
 
 /// The golden ideas a proposal grew from.

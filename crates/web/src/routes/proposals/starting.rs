@@ -15,7 +15,7 @@ use chuangxiang_domain::ideas::Status as IdeaStatus;
 use chuangxiang_domain::policy::Action;
 use chuangxiang_domain::proposals::{self as rules, Content, DraftInput, ProposalError};
 use chuangxiang_domain::season::Step;
-use chuangxiang_store::{StoreError, ideas, org, proposals};
+use chuangxiang_store::{ideas, org, proposals};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -164,35 +164,20 @@ async fn create(
     if let Err(e) = rules::check_edit(step, None) {
         problems.push(e);
     }
-    let mut picked = Vec::new();
-    for id in &chosen {
-        match ideas::get(&state.db, *id).await {
-            Ok(i) => picked.push(i),
-            Err(StoreError::NotFound) => problems.push(ProposalError::BadIdea),
-            Err(e) => return Err(e.into()),
+    let sources = proposals::source_ideas(&state.db, &chosen).await?;
+    let community_id = match rules::check_sources(s.id, chosen.len(), &sources) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.extend(e);
+            None
         }
-    }
-    if picked.is_empty() {
-        problems.push(ProposalError::NoIdea);
-    }
-    let community_id = picked.first().map(|i| i.community_id);
-    if picked.iter().any(|i| {
-        i.season_id != s.id
-            || i.status != IdeaStatus::Accepted.key()
-            || Some(i.community_id) != community_id
-    }) {
-        problems.push(ProposalError::BadIdea);
-    }
+    };
     let categories = ideas::categories(&state.db, s.id).await?;
     let category = category.filter(|c| categories.iter().any(|x| x.id == *c));
     let mut errors: Vec<String> = Vec::new();
     let input = DraftInput {
         title: title.to_owned(),
-        background: picked
-            .iter()
-            .map(|i| format!("{}：{}", i.title, i.description))
-            .collect::<Vec<_>>()
-            .join("\n\n"),
+        background: rules::starting_background(&sources),
         ..DraftInput::default()
     };
     let parsed = match Content::parse(&input, None) {
