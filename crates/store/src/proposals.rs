@@ -274,7 +274,7 @@ pub async fn create(db: &DatabaseConnection, new: NewProposal<'_>) -> Result<i64
         id: NotSet,
         proposal_id: Set(model.id),
         account_id: Set(new.owner_id),
-        status: Set("owner".to_owned()),
+        status: Set(rules::role_key(TeamRole::Owner).to_owned()),
         invited_by: Set(new.owner_id),
         created_at: Set(now),
     })
@@ -401,17 +401,12 @@ pub async fn team(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<Member>> {
         .order_by_asc(proposal_member::Column::Id)
         .all(conn)
         .await?;
-    members.sort_by_key(|m| m.status != "owner");
+    members.sort_by_key(|m| role(m) != Some(TeamRole::Owner));
     Ok(members)
 }
 
 pub fn role(member: &Member) -> Option<TeamRole> {
-    match member.status.as_str() {
-        "owner" => Some(TeamRole::Owner),
-        "member" => Some(TeamRole::Member),
-        "invited" => Some(TeamRole::Invited),
-        _ => None,
-    }
+    rules::role_from_key(&member.status)
 }
 
 /// Those who have joined (the owner and members), for notifications and sign-off.
@@ -437,7 +432,7 @@ pub async fn invite(
         id: NotSet,
         proposal_id: Set(id),
         account_id: Set(account_id),
-        status: Set("invited".to_owned()),
+        status: Set(rules::role_key(TeamRole::Invited).to_owned()),
         invited_by: Set(by),
         created_at: Set(now_ms()),
     })
@@ -481,10 +476,13 @@ pub async fn answer_invitation(
     let filter = Condition::all()
         .add(proposal_member::Column::ProposalId.eq(id))
         .add(proposal_member::Column::AccountId.eq(account_id))
-        .add(proposal_member::Column::Status.eq("invited"));
+        .add(proposal_member::Column::Status.eq(rules::role_key(TeamRole::Invited)));
     let affected = if accept {
         proposal_member::Entity::update_many()
-            .col_expr(proposal_member::Column::Status, Expr::value("member"))
+            .col_expr(
+                proposal_member::Column::Status,
+                Expr::value(rules::role_key(TeamRole::Member)),
+            )
             .filter(filter)
             .exec(&txn)
             .await?
