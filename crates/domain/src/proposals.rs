@@ -12,7 +12,7 @@ mod aggregate;
 mod start;
 
 pub use aggregate::{
-    BudgetCap, Member, Proposal, Refusal, SeasonTerms, SignOff, role_from_key, role_key,
+    BudgetCap, Member, Note, Proposal, Refusal, SeasonTerms, SignOff, role_from_key, role_key,
 };
 pub use start::{SourceIdea, check_sources, starting_background};
 

@@ -12,7 +12,7 @@ use chuangxiang_domain::ideas::Status as IdeaStatus;
 use chuangxiang_domain::notify::Notice;
 use chuangxiang_domain::policy::{CommunityRef, TeamRole};
 use chuangxiang_domain::proposals::{
-    self as rules, BudgetCap, Content, SeasonTerms, SignOff, Status, yuan,
+    self as rules, BudgetCap, Content, SeasonTerms, Section, SignOff, Status, yuan,
 };
 use chuangxiang_domain::season::Step;
 use sea_orm::sea_query::{Condition, Expr};
@@ -564,12 +564,33 @@ pub async fn add_note(
     Ok(())
 }
 
-pub async fn notes(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<Note>> {
-    Ok(proposal_note::Entity::find()
+impl TryFrom<Note> for rules::Note {
+    type Error = StoreError;
+
+    fn try_from(n: Note) -> Result<Self> {
+        let section = Section::from_key(&n.section).ok_or_else(|| {
+            StoreError::Database(format!("proposal note {}: section {:?}", n.id, n.section))
+        })?;
+        Ok(rules::Note {
+            author_id: n.author_id,
+            section,
+            body: n.body,
+            version: n.version,
+            at: n.created_at,
+        })
+    }
+}
+
+/// A proposal's coaching notes, oldest first.
+pub async fn notes(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<rules::Note>> {
+    proposal_note::Entity::find()
         .filter(proposal_note::Column::ProposalId.eq(id))
         .order_by_asc(proposal_note::Column::Id)
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(rules::Note::try_from)
+        .collect()
 }
 
 /// The coach signs off version `version` as ready. Refused (`Conflict`) if the team saved a

@@ -2,8 +2,8 @@
 //! may do what with it now. The store builds it from its rows; handlers ask it before they write.
 
 use super::{
-    Checklist, Content, DraftInput, ProposalError, Status, TEAM_MAX, check_edit, parse_cap,
-    shortlist, sign_off,
+    Checklist, Content, DraftInput, ProposalError, Section, Status, TEAM_MAX, check_edit,
+    parse_cap, shortlist, sign_off,
 };
 use crate::policy::{self, Action, Actor, CommunityRef, Denial, ProposalRef, TeamRole};
 use crate::season::Step;
@@ -60,6 +60,17 @@ pub struct SignOff {
     pub by: i64,
     pub at: i64,
     pub version: i32,
+}
+
+/// A coach's note on one section, written against a version (`at` in milliseconds since the
+/// epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub author_id: i64,
+    pub section: Section,
+    pub body: String,
+    pub version: i32,
+    pub at: i64,
 }
 
 /// Why something was refused: the person may not do it at all (a [`Denial`], answered as "log in"

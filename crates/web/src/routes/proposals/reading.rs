@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chuangxiang_domain::proposals::{Checklist, Content, Section, role_key, yuan};
+use chuangxiang_domain::proposals::{Checklist, Content, Note, Section, role_key, yuan};
 use chuangxiang_store::{accounts, org, proposals};
 use std::collections::HashMap;
 
@@ -102,7 +102,7 @@ pub(super) fn body_of(c: &Content) -> Body {
 /// Coaching notes grouped under the sections they are about, in the 提案书's order.
 pub(super) fn notes_by_section(
     t: Tr,
-    notes: &[proposals::Note],
+    notes: &[Note],
     names: &HashMap<i64, String>,
 ) -> Vec<(String, Vec<NoteView>)> {
     Section::ALL
@@ -110,11 +110,11 @@ pub(super) fn notes_by_section(
         .filter_map(|section| {
             let these: Vec<NoteView> = notes
                 .iter()
-                .filter(|n| n.section == section.key())
+                .filter(|n| n.section == section)
                 .map(|n| NoteView {
                     author: names.get(&n.author_id).cloned().unwrap_or_default(),
                     body: n.body.clone(),
-                    when: beijing_time(n.created_at),
+                    when: beijing_time(n.at),
                     version: n.version,
                 })
                 .collect();
