@@ -12,6 +12,7 @@ mod m20261126_000004_proposals;
 mod m20261126_000005_idea_terms;
 mod m20261126_000006_rounds;
 mod m20261127_000007_paper_judges;
+mod m20261127_000008_foreign_keys;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_idea_terms::Migration),
             Box::new(m20261126_000006_rounds::Migration),
             Box::new(m20261127_000007_paper_judges::Migration),
+            Box::new(m20261127_000008_foreign_keys::Migration),
         ]
     }
 }

@@ -19,4 +19,5 @@ mod operations;
 mod privacy;
 mod proposals;
 mod rounds;
+mod schema;
 mod security;

@@ -120,6 +120,20 @@ async fn first_column(server: &sea_orm::DatabaseConnection, sql: &str) -> Vec<St
         .collect()
 }
 
+/// MySQL/MariaDB's `CREATE TABLE` text of `table` (qualified by its database).
+async fn show_create_table(server: &sea_orm::DatabaseConnection, table: &str) -> String {
+    let sql = format!("SHOW CREATE TABLE {table}");
+    server
+        .query_one_raw(sea_orm::Statement::from_string(
+            server.get_database_backend(),
+            sql.clone(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .and_then(|row| row.try_get_by_index::<String>(1).ok())
+        .unwrap_or_else(|| panic!("{sql}: no definition"))
+}
+
 fn create_statement(engine: Engine, name: &str) -> String {
     match engine {
         Engine::MySql => {
@@ -253,12 +267,25 @@ async fn copy_template(
         }
         _ => {
             execute(server, &create_statement(engine, name)).await;
+            // `CREATE TABLE … LIKE` would leave the foreign keys behind: each table is made
+            // from its own definition instead, with the keys' checks off (on this session,
+            // the server connection's only one) while tables and rows arrive in any order.
+            execute(server, "SET FOREIGN_KEY_CHECKS = 0").await;
             for table in &template.tables {
                 let from = format!("`{}`.`{table}`", template.name);
                 let to = format!("`{name}`.`{table}`");
-                execute(server, &format!("CREATE TABLE {to} LIKE {from}")).await;
+                let definition = show_create_table(server, &from)
+                    .await
+                    .replacen(
+                        &format!("CREATE TABLE `{table}`"),
+                        &format!("CREATE TABLE {to}"),
+                        1,
+                    )
+                    .replace("REFERENCES `", &format!("REFERENCES `{name}`.`"));
+                execute(server, &definition).await;
                 execute(server, &format!("INSERT INTO {to} SELECT * FROM {from}")).await;
             }
+            execute(server, "SET FOREIGN_KEY_CHECKS = 1").await;
         }
     }
 }
