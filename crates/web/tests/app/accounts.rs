@@ -239,7 +239,10 @@ async fn the_language_and_elder_mode_are_remembered() {
 async fn someone_logged_in_is_not_asked_to_register_and_the_site_has_an_icon() {
     let app = TestApp::spawn().await;
     let visitor = app.browser();
-    visitor.get("/").await.assert_contains(r#"href="/register""#);
+    visitor
+        .get("/")
+        .await
+        .assert_contains(r#"href="/register""#);
     visitor.get("/register").await.assert_status(200);
     let resident = app.logged_in(RESIDENT, PASSWORD).await;
     let home = resident.get("/").await;
