@@ -8,6 +8,8 @@ pub enum AuditAction {
     AccountCreatedByStaff,
     AccountCommunitySet,
     PasswordReset,
+    /// A person changed their own password.
+    PasswordChanged,
     RoleGranted,
     CommunityCreated,
     CommunityRenamed,
@@ -51,11 +53,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::AccountRegistered,
         AuditAction::AccountCreatedByStaff,
         AuditAction::AccountCommunitySet,
         AuditAction::PasswordReset,
+        AuditAction::PasswordChanged,
         AuditAction::RoleGranted,
         AuditAction::CommunityCreated,
         AuditAction::CommunityRenamed,
@@ -104,6 +107,7 @@ impl AuditAction {
             AuditAction::AccountCreatedByStaff => "account.created_by_staff",
             AuditAction::AccountCommunitySet => "account.community_set",
             AuditAction::PasswordReset => "account.password_reset",
+            AuditAction::PasswordChanged => "account.password_changed",
             AuditAction::RoleGranted => "account.role_granted",
             AuditAction::CommunityCreated => "community.created",
             AuditAction::CommunityRenamed => "community.renamed",

@@ -392,6 +392,37 @@ pub async fn reset_password(
     Ok(())
 }
 
+/// A person sets a new password of their own (already hashed). Every other session of theirs
+/// ends: a phone left logged in somewhere is logged out; the session `keep` stays.
+pub async fn change_password(
+    db: &sea_orm::DatabaseConnection,
+    account_id: i64,
+    password_hash: String,
+    keep: &str,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let before = by_id(&txn, account_id).await?;
+    let street_id = street_of_community(&txn, before.community_id).await?;
+    let mut active: account::ActiveModel = before.into();
+    active.password_hash = Set(Some(password_hash));
+    active.update(&txn).await?;
+    crate::sessions::end_all_but(&txn, account_id, keep).await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(account_id),
+            street_id,
+            action: AuditAction::PasswordChanged,
+            subject: format!("account:{account_id}"),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Every role an account holds.
 pub async fn grants(conn: &impl ConnectionTrait, account_id: i64) -> Result<Vec<Grant>> {
     let rows = role_grant::Entity::find()

@@ -73,6 +73,16 @@ pub async fn end_all(conn: &impl ConnectionTrait, account_id: i64) -> Result<()>
     Ok(())
 }
 
+/// Ends every session of an account but the one with token `keep`.
+pub async fn end_all_but(conn: &impl ConnectionTrait, account_id: i64, keep: &str) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::Id.ne(digest_hex(keep)))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Removes expired sessions; called now and then by the server.
 pub async fn sweep(conn: &impl ConnectionTrait) -> Result<u64> {
     let res = session::Entity::delete_many()

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/me/community", post(set_community))
+        .route("/me/password", post(change_password))
 }
 
 #[derive(Template)]
@@ -261,6 +262,8 @@ struct MePage {
     options: Vec<CommunityOption>,
     roles: Vec<RoleLink>,
     saved: bool,
+    /// After a password change: (it worked, the sentence to show).
+    password_notice: Option<(bool, String)>,
     ideas: Vec<MyIdea>,
     /// Rounds the person judges: (id, name).
     judging: Vec<(i64, String)>,
@@ -277,7 +280,19 @@ pub struct MyIdea {
 #[derive(Deserialize)]
 struct MeQuery {
     saved: Option<String>,
+    /// The outcome of a password change: `changed`, or the message id of why it was refused.
+    password: Option<String>,
 }
+
+/// What a password change may answer, as `/me?password=…`.
+const PASSWORD_NOTICES: [&str; 6] = [
+    "changed",
+    "err-password-current",
+    "err-password-too-short",
+    "err-password-too-long",
+    "err-password-hidden",
+    "err-password-mismatch",
+];
 
 /// A person's own page: their community and what their roles let them do.
 async fn me(
@@ -336,6 +351,17 @@ async fn me(
             .collect(),
         roles,
         saved: q.saved.is_some(),
+        password_notice: q
+            .password
+            .as_deref()
+            .filter(|n| PASSWORD_NOTICES.contains(n))
+            .map(|n| {
+                if n == "changed" {
+                    (true, t.t("me-password-changed"))
+                } else {
+                    (false, t.t(n))
+                }
+            }),
         judging: chuangxiang_store::rounds::judging(&state.db, viewer.account_id)
             .await?
             .into_iter()
@@ -375,4 +401,62 @@ async fn set_community(
         .map_err(|_| AppError::NotFound)?;
     accounts::set_community(&state.db, viewer.account_id, id).await?;
     Ok(Redirect::to("/me?saved=1").into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// A person changes their own password (after a coordinator's temporary one, say). The current
+/// password is checked under the same limits as a login, so a phone left logged in cannot be
+/// used to guess it; every other session of theirs ends.
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    ctx.require(Action::ManageOwnAccount)?;
+    let viewer = ctx.viewer()?;
+    let back =
+        |notice: &str| Ok(Redirect::to(&format!("/me?password={notice}#password")).into_response());
+    let new = match NewPassword::parse(&form.new) {
+        Ok(p) => p,
+        Err(e) => return back(e.message_id()),
+    };
+    if form.new != form.again {
+        return back("err-password-mismatch");
+    }
+    let account = accounts::by_id(&state.db, viewer.account_id).await?;
+    let key = account
+        .phone
+        .clone()
+        .unwrap_or_else(|| format!("account:{}", account.id));
+    let Some(attempt) = state.login_limiter.reserve(&key, ctx.client) else {
+        return Err(AppError::TooMany);
+    };
+    let stored = account.password_hash.clone();
+    let current = form.current;
+    let checked = state
+        .passwords
+        .run(move |memory| accounts::verify_password_in(stored.as_deref(), &current, memory))
+        .await;
+    match checked {
+        Err(_) => {
+            state.login_limiter.release(attempt);
+            return Err(AppError::Busy);
+        }
+        Ok(false) => return back("err-password-current"),
+        Ok(true) => state.login_limiter.succeeded(attempt),
+    }
+    let hash = hash_off_thread(&state, new).await?;
+    let token = crate::ctx::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    accounts::change_password(&state.db, viewer.account_id, hash, token).await?;
+    back("changed")
 }

@@ -257,3 +257,59 @@ async fn someone_logged_in_is_not_asked_to_register_and_the_site_has_an_icon() {
     assert_eq!(icon.content_type.as_deref(), Some("image/svg+xml"));
     icon.assert_contains("<svg");
 }
+
+#[tokio::test]
+async fn a_resident_changes_their_own_password_and_their_other_sessions_end() {
+    let app = TestApp::spawn().await;
+    let phone = app.logged_in(RESIDENT, PASSWORD).await;
+    let laptop = app.logged_in(RESIDENT, PASSWORD).await;
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let phone = phone.clone();
+        async move {
+            phone
+                .post_form(
+                    "/me/password",
+                    &[("current", current), ("new", new), ("again", again)],
+                )
+                .await
+        }
+    };
+    change("wrong-password", "a-new-password", "a-new-password")
+        .await
+        .assert_redirect("/me?password=err-password-current");
+    change(PASSWORD, "short", "short")
+        .await
+        .assert_redirect("/me?password=err-password-too-short");
+    change(PASSWORD, "a-new-password", "another-password")
+        .await
+        .assert_redirect("/me?password=err-password-mismatch");
+    phone
+        .get("/me?password=err-password-mismatch")
+        .await
+        .assert_contains("两次输入的新密码不一样");
+    assert!(
+        app.audit_entries("account.password_changed")
+            .await
+            .is_empty()
+    );
+
+    change(PASSWORD, "a-new-password", "a-new-password")
+        .await
+        .assert_redirect("/me?password=changed");
+    phone
+        .get("/me?password=changed")
+        .await
+        .assert_contains("密码已修改");
+    laptop.get("/me").await.assert_redirect("/login?next=");
+    app.browser()
+        .try_login(RESIDENT, PASSWORD)
+        .await
+        .assert_status(401);
+    app.browser().login(RESIDENT, "a-new-password").await;
+    assert_eq!(app.audit_entries("account.password_changed").await.len(), 1);
+    // A notice that is not one of ours is not shown.
+    phone
+        .get("/me?password=%3Cscript%3E")
+        .await
+        .assert_lacks("role=\"alert\"");
+}

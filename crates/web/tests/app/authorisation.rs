@@ -173,6 +173,7 @@ fn table() -> Vec<Row> {
         post("/register", "/register", Body::Form(&[("phone", "1390000000{role}"), ("name", "矩阵{role}"), ("password", "matrix-password")]), PUBLIC),
         post("/login", "/login", Body::Form(&[("phone", "13800000010"), ("password", PASSWORD)]), PUBLIC),
         post("/me/community", "/me/community", Body::Form(&[("community_id", "{O}")]), LOGGED_IN),
+        post("/me/password", "/me/password", Body::Form(&[("current", "not-the-password"), ("new", "matrix-password"), ("again", "matrix-password")]), LOGGED_IN),
         post("/ideas", "/ideas", Body::Form(&[("title", "矩阵金点子{role}"), ("description", "在楼下空地放几把长椅。"), ("place", "3号楼前"), ("category_id", "{C}"), ("community_id", "{O}"), ("submit_as", "self"), ("confirm", "1")]), LOGGED_IN),
         // Photos are added by whoever submitted the idea, while it is under review.
         post("/ideas/{id}/photos", "/ideas/{P}/photos", Body::Photo, [L, A, F, F, F]),
